@@ -1,0 +1,78 @@
+/**
+ * The rapport program: commander wiring and the one place where errors become exit codes.
+ * `main(argv, io)` runs in-process (tests pass their own streams) and returns the exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT, RapportError } from '../errors.js';
+import { isBrokenPipe } from '../io/write.js';
+import { type CliContext, type CliIO, createContext, renderError } from './context.js';
+import { registerInstrumentsCommand } from './instruments.js';
+import { registerScoreCommand } from './score.js';
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  done (data problems, if any, are reported in the output and on stderr)
+  1  data problems were found and --strict was given
+  2  usage error (unknown option, bad option value, output would overwrite the input)
+  3  unusable input (file cannot be parsed, unknown or invalid instrument, missing columns)
+  4  internal error (a bug: please report it with the command you ran)`;
+
+/** Each command's action returns its exit code through this holder. */
+export interface RunState {
+  exitCode: number;
+}
+
+export function buildProgram(ctx: CliContext, state: RunState): Command {
+  const program = new Command('rapport')
+    .description('Score alliance and session questionnaires (WAI, CSQ-8, SEQ, CRF-S, ORS/SRS, or your own JSON definitions) from response CSVs.')
+    .version('0.1.0', '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void ctx.stdout.write(s),
+      writeErr: (s) => void ctx.stderr.write(s),
+      outputError: (s, write) => write(ctx.color.red(s)),
+    })
+    .addHelpText('after', EXIT_CODES_HELP);
+  registerInstrumentsCommand(program, ctx, state);
+  registerScoreCommand(program, ctx, state);
+  return program;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stderrIsTTY: process.stderr.isTTY === true,
+  };
+}
+
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const ctx = createContext(io);
+  const state: RunState = { exitCode: EXIT.ok };
+  // A closed pipe on stdout (`rapport score … | head`) ends the run quietly and successfully.
+  const onStdoutError = (err: Error) => {
+    if (!isBrokenPipe(err)) ctx.say(`error: cannot write to standard output: ${err.message}`);
+  };
+  io.stdout.on('error', onStdoutError);
+  try {
+    await buildProgram(ctx, state).parseAsync([...argv], { from: 'user' });
+    return state.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    }
+    if (isBrokenPipe(err)) return EXIT.ok;
+    if (err instanceof RapportError) {
+      ctx.stderr.write(renderError(err, ctx.color));
+      return err.exitCode;
+    }
+    const e = err as Error;
+    ctx.stderr.write(`${ctx.color.red('internal error:')} ${e?.stack ?? String(err)}\nThis is a bug in rapport; please report it with the command you ran.\n`);
+    return EXIT.internal;
+  } finally {
+    io.stdout.off('error', onStdoutError);
+  }
+}

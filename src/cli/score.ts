@@ -1,0 +1,105 @@
+/** `rapport score`: options -> the streaming score job -> a summary on stderr and an exit code. */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { EXIT, inputError, usageError } from '../errors.js';
+import { loadInstruments } from '../instrument/catalogue.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { runScoreJob, type ScoreSummary } from '../jobs/score.js';
+import { type ColumnMap, validateColumnMap } from '../scoring/columns.js';
+import type { CliContext } from './context.js';
+import type { RunState } from './main.js';
+
+interface ScoreOptions {
+  instruments: string;
+  output?: string;
+  map?: string;
+  errors?: string;
+  strict?: boolean;
+  digits?: string;
+  format: string;
+}
+
+export const SCORE_HELP = `
+Streams: reads one row at a time and writes as it goes, so memory does not grow with the file.
+Output: every input column unchanged and in order, then for each instrument <id>_<scale> for every
+scale, <id>_answered, <id>_status (ok, prorated, incomplete, invalid) and <id>_problems, where <id>
+is the instrument id with '-' turned into '_' (wai-sr -> wai_sr_task). One output row per input row.
+
+Examples:
+  $ rapport score fixtures/sample/sessions.csv -i wai-sr,ors -o scores.csv --errors problems.csv
+  $ rapport score export.csv -i ./my-scale.json --map columns.json --digits 2
+  $ cat export.csv | rapport score - -i srs --format json | jq '.[0]'`;
+
+export function parseDigits(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 15) throw usageError('BAD_DIGITS', `--digits must be a whole number from 0 to 15, not "${value}"`);
+  return Number(value);
+}
+
+export async function readColumnMap(path: string, instruments: readonly LoadedInstrument[]): Promise<ColumnMap> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw inputError('MAP_NOT_FOUND', `cannot read the column map ${path}`, { location: { file: path } });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw inputError('MAP_INVALID', `${path} is not valid JSON: ${(err as Error).message}`, { location: { file: path } });
+  }
+  return validateColumnMap(value, instruments.map((l) => l.instrument), path);
+}
+
+export function warnProvisional(ctx: CliContext, instruments: readonly LoadedInstrument[]): void {
+  for (const { instrument: i } of instruments) {
+    if (i.keyStatus === 'provisional') {
+      ctx.warn(`${i.id} is scored with a provisional key (not verified in two independent sources); check it against your form: rapport instruments show ${i.id}`);
+    }
+  }
+}
+
+function renderSummary(ctx: CliContext, s: ScoreSummary, errorsPath: string | undefined): void {
+  const c = ctx.color;
+  ctx.say(`${c.bold('rapport score')}: ${s.rows} row${s.rows === 1 ? '' : 's'} read from ${s.input}`);
+  const width = Math.max(...s.instruments.map((i) => i.id.length));
+  for (const i of s.instruments) {
+    const { ok, prorated, incomplete, invalid } = i.counts;
+    ctx.say(
+      `  ${i.id.padEnd(width)}  ${ok + prorated} scored (${ok} complete, ${prorated} prorated) · ${incomplete} incomplete · ${invalid > 0 ? c.yellow(`${invalid} invalid`) : '0 invalid'}`,
+    );
+  }
+  if (s.problems > 0) {
+    ctx.say(`  ${c.yellow(`${s.problems} problem${s.problems === 1 ? '' : 's'}`)}: ${errorsPath ? `listed in ${errorsPath}` : 'see the *_problems columns, or list them with --errors FILE'}`);
+  }
+}
+
+export function registerScoreCommand(program: Command, ctx: CliContext, state: RunState): void {
+  program
+    .command('score')
+    .description('Score a response CSV: scale scores, answered counts, a status and the problems of every row.')
+    .argument('<file>', 'response CSV, or - for standard input')
+    .requiredOption('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated (e.g. wai-sr,ors or ./mine.json)')
+    .option('-o, --output <file>', 'where to write the scored rows (- for standard output, the default)')
+    .option('--map <map.json>', 'column map { "<instrument>": { "<item id>": "<column>" } } when the file\'s columns differ')
+    .option('--errors <file>', 'write one CSV row per problem: line, column, value, code, message, instrument, item')
+    .option('--strict', 'exit 1 when any problem was found (the output is still written)')
+    .option('--digits <n>', 'round scores to n decimals (default: full precision)')
+    .option('--format <format>', 'csv or json', 'csv')
+    .addHelpText('after', SCORE_HELP)
+    .action(async (file: string, opts: ScoreOptions) => {
+      if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
+      const digits = parseDigits(opts.digits);
+      if (opts.instruments.split(',').every((s) => s.trim() === '')) throw usageError('NO_INSTRUMENT', '-i needs at least one instrument id or file');
+      const instruments = await loadInstruments(opts.instruments);
+      const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
+      warnProvisional(ctx, instruments);
+      const summary = await runScoreJob(
+        { input: file, instruments, map, output: opts.output, errors: opts.errors, format: opts.format, digits },
+        { stdin: ctx.stdin, stdout: ctx.stdout },
+      );
+      renderSummary(ctx, summary, opts.errors);
+      if (opts.strict && summary.problems > 0) state.exitCode = EXIT.dataProblems;
+    });
+}

@@ -1,0 +1,122 @@
+/**
+ * `rapport score` as a job: read -> score -> write, streaming. Rows are written in batches, so
+ * memory stays flat whatever the number of rows. Outputs are committed (renamed into place) only
+ * when the whole input was read; on any failure they are removed.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
+import { inputError } from '../errors.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { openInput, readCsv } from '../io/csv-read.js';
+import { assertDistinctPaths, fileSink, type OutputSink, streamSink } from '../io/write.js';
+import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
+import { type ColumnMap, resolveItemColumns } from '../scoring/columns.js';
+import { buildScoringPlan, type InstrumentScore, type InstrumentStatus, scoreRow } from '../scoring/score.js';
+
+export interface ScoreJobOptions {
+  input: string;
+  instruments: readonly LoadedInstrument[];
+  map?: ColumnMap;
+  /** A path, or '-'/undefined for standard output. */
+  output?: string;
+  errors?: string;
+  format: 'csv' | 'json';
+  digits?: number;
+}
+
+export interface InstrumentSummary {
+  id: string;
+  counts: Record<InstrumentStatus, number>;
+  problems: number;
+}
+
+export interface ScoreSummary {
+  input: string;
+  rows: number;
+  problems: number;
+  instruments: InstrumentSummary[];
+}
+
+const BATCH = 1000;
+
+/** Refuses to add an output column the input already has: a silent overwrite would lose data. */
+function assertNoColumnClash(header: readonly string[], added: readonly string[], file: string): void {
+  const existing = new Set(header.map((h) => h.trim().toLowerCase()));
+  const clash = added.filter((c) => existing.has(c.toLowerCase()));
+  if (clash.length > 0) {
+    throw inputError('COLUMN_EXISTS', `${file} already has column(s) ${clash.join(', ')}, which score would add`, {
+      location: { file },
+      hint: 'is this file already scored? drop or rename those columns first',
+    });
+  }
+}
+
+export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ScoreSummary> {
+  await assertDistinctPaths(opts.input, [
+    { option: '-o', path: opts.output },
+    { option: '--errors', path: opts.errors },
+  ]);
+  const { name, stream } = await openInput(opts.input, io.stdin);
+  const csv = await readCsv(stream, name);
+  const instruments = opts.instruments.map((l) => l.instrument);
+  const added = instruments.flatMap(addedColumns);
+  assertNoColumnClash(csv.header, added, name);
+  const plans = instruments.map((inst) => buildScoringPlan(inst, resolveItemColumns(csv.header, inst, opts.map?.[inst.id]), csv.header));
+
+  const sinks: OutputSink[] = [];
+  const abortAll = () => Promise.all(sinks.map((s) => s.abort()));
+  try {
+    const out = opts.output === undefined || opts.output === '-' ? streamSink(io.stdout) : await fileSink(opts.output);
+    sinks.push(out);
+    const errors = opts.errors === undefined ? undefined : await fileSink(opts.errors);
+    if (errors) sinks.push(errors);
+
+    const summary: ScoreSummary = {
+      input: name,
+      rows: 0,
+      problems: 0,
+      instruments: instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 })),
+    };
+    const json = opts.format === 'json';
+    await out.write(json ? '[' : stringify([[...csv.header, ...added]]));
+    if (errors) await errors.write(stringify([[...PROBLEM_COLUMNS]]));
+
+    let rows: string[][] = [];
+    let jsonChunks: string[] = [];
+    let problemRows: string[][] = [];
+    const flush = async () => {
+      if (json && jsonChunks.length > 0) await out.write(jsonChunks.join(''));
+      else if (rows.length > 0) await out.write(stringify(rows));
+      if (errors && problemRows.length > 0) await errors.write(stringify(problemRows));
+      rows = [];
+      jsonChunks = [];
+      problemRows = [];
+    };
+
+    for await (const record of csv.records) {
+      const scores: InstrumentScore[] = plans.map((plan) => scoreRow(plan, record.fields));
+      scores.forEach((s, k) => {
+        const tally = summary.instruments[k]!;
+        tally.counts[s.status]++;
+        tally.problems += s.problems.length;
+        summary.problems += s.problems.length;
+        if (s.problems.length > 0) problemRows.push(...renderProblemRows(record.line, instruments[k]!.id, s.problems));
+      });
+      if (json) {
+        const obj = renderScoreJson(csv.header, record.fields, instruments, scores, opts.digits);
+        jsonChunks.push(`${summary.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
+      } else {
+        rows.push([...record.fields, ...scores.flatMap((s) => renderScoreFields(s, opts.digits))]);
+      }
+      summary.rows++;
+      if (summary.rows % BATCH === 0) await flush();
+    }
+    await flush();
+    if (json) await out.write('\n]\n');
+    for (const s of sinks) await s.commit();
+    return summary;
+  } catch (err) {
+    await abortAll();
+    throw err;
+  }
+}

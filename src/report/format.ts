@@ -1,0 +1,19 @@
+/** Number formatting shared by every renderer. Pure. */
+
+/**
+ * Rounds half away from zero to `digits` decimals, by shifting the decimal point in the number's
+ * text form so that 1.005 rounds to 1.01 (binary floating point would give 1.00).
+ */
+export function roundTo(x: number, digits: number): number {
+  if (!Number.isFinite(x)) return x;
+  const sign = x < 0 ? -1 : 1;
+  const shifted = Math.round(Number(`${Math.abs(x)}e${digits}`));
+  return sign * Number(`${shifted}e-${digits}`);
+}
+
+/** CSV text of a number: full precision (shortest round-trip form) unless digits is given; null is empty. */
+export function formatNumber(x: number | null | undefined, digits?: number): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '';
+  const v = digits === undefined ? x : roundTo(x, digits);
+  return Object.is(v, -0) ? '0' : String(v);
+}

@@ -1,0 +1,89 @@
+/**
+ * Matching an instrument's items to the columns of a file. Pure. Header matching ignores case and
+ * surrounding spaces; --map overrides an item's default column. Every missing column is reported at
+ * once, with the header names that look most like it.
+ */
+import { inputError } from '../errors.js';
+import type { Instrument } from '../instrument/types.js';
+
+/** Item id -> column name, per instrument id: the --map file's shape. */
+export type ColumnMap = Record<string, Record<string, string>>;
+
+const headerKey = (name: string): string => name.trim().toLowerCase();
+
+/** Levenshtein edit distance (Wagner & Fischer, 1974), two rows of the table at a time. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** Up to `count` header names closest to `wanted`, close enough to be a plausible typo or variant. */
+export function nearestNames(wanted: string, names: readonly string[], count = 3): string[] {
+  const w = headerKey(wanted);
+  const limit = Math.max(2, Math.floor(w.length / 3));
+  return names
+    .map((name) => ({ name, d: editDistance(w, headerKey(name)) }))
+    .filter(({ d }) => d <= limit)
+    .sort((x, y) => x.d - y.d)
+    .slice(0, count)
+    .map(({ name }) => name);
+}
+
+/**
+ * Index in `header` of each item of the instrument, in item order. Throws COLUMNS_MISSING (exit 3)
+ * listing every absent column, or COLUMN_AMBIGUOUS when two headers differ only in case or spaces.
+ */
+export function resolveItemColumns(header: readonly string[], instrument: Instrument, map: Record<string, string> = {}): number[] {
+  const index = new Map<string, number>();
+  header.forEach((h, i) => {
+    const key = headerKey(h);
+    if (!index.has(key)) index.set(key, i);
+  });
+  const missing: string[] = [];
+  const indices = instrument.items.map((item) => {
+    const column = map[item.id] ?? item.column;
+    const i = index.get(headerKey(column));
+    if (i === undefined) {
+      const near = nearestNames(column, header);
+      missing.push(`${column} (item ${item.id})${near.length > 0 ? ` — nearest: ${near.map((n) => `"${n}"`).join(', ')}` : ''}`);
+      return -1;
+    }
+    return i;
+  });
+  if (missing.length > 0) {
+    throw inputError('COLUMNS_MISSING', `${instrument.id}: ${missing.length} of its ${instrument.items.length} item column(s) are not in the file`, {
+      details: missing,
+      hint: `if the file names them differently, give a --map file: { "${instrument.id}": { "<item id>": "<column>" } }`,
+    });
+  }
+  return indices;
+}
+
+/** Checks a --map file's content against the instruments in use; unknown instruments or items are errors. */
+export function validateColumnMap(map: unknown, instruments: readonly Instrument[], file: string): ColumnMap {
+  const fail = (message: string, jsonPath: string) =>
+    inputError('MAP_INVALID', message, { location: { file, jsonPath }, hint: 'the map is { "<instrument id>": { "<item id>": "<column name>" } }' });
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw fail('a column map must be a JSON object', '$');
+  const out: ColumnMap = {};
+  for (const [instId, items] of Object.entries(map)) {
+    const inst = instruments.find((i) => i.id === instId);
+    if (!inst) throw fail(`the map names instrument "${instId}", which is not among those being scored (${instruments.map((i) => i.id).join(', ')})`, `$[${JSON.stringify(instId)}]`);
+    if (typeof items !== 'object' || items === null || Array.isArray(items)) throw fail(`"${instId}" must map item ids to column names`, `$[${JSON.stringify(instId)}]`);
+    const entries: Record<string, string> = {};
+    for (const [itemId, column] of Object.entries(items as Record<string, unknown>)) {
+      const path = `$[${JSON.stringify(instId)}][${JSON.stringify(itemId)}]`;
+      if (!inst.items.some((it) => it.id === itemId)) throw fail(`${instId} has no item "${itemId}" (its items are ${inst.items.map((it) => it.id).join(', ')})`, path);
+      if (typeof column !== 'string' || column.trim() === '') throw fail(`the column for ${instId} item ${itemId} must be a non-empty string`, path);
+      entries[itemId] = column;
+    }
+    out[instId] = entries;
+  }
+  return out;
+}

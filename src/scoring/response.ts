@@ -1,0 +1,65 @@
+/**
+ * One raw CSV cell -> one item value. Pure. The rules (README "How rapport scores"):
+ * trim; empty is missing; a number is taken as it is; otherwise a response label (case and white
+ * space ignored) maps to its value; anything else, a value outside [min, max], or a fraction on a
+ * scale that is not continuous is a problem.
+ */
+import type { ResponseScale } from '../instrument/types.js';
+
+export type ResponseProblemCode = 'RESPONSE_NOT_NUMERIC' | 'RESPONSE_OUT_OF_RANGE' | 'RESPONSE_NOT_INTEGER';
+
+export type ParsedResponse =
+  | { kind: 'missing' }
+  | { kind: 'value'; value: number }
+  | { kind: 'problem'; code: ResponseProblemCode; message: string };
+
+const MISSING: ParsedResponse = { kind: 'missing' };
+
+/** Plain decimal numbers only: "3", "-1", "2.5", ".5", "03". Not "1e2", "0x10", "Infinity", "3a", "4,5", "". */
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** Label matching key: case folded, all white space removed ("Very  Often" -> "veryoften"). */
+export function normalizeLabel(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+}
+
+/** A response scale prepared for fast cell parsing. */
+export interface ResponseParser {
+  readonly scale: ResponseScale;
+  readonly labels: ReadonlyMap<string, number>;
+}
+
+export function buildResponseParser(scale: ResponseScale): ResponseParser {
+  const labels = new Map<string, number>();
+  for (const [value, text] of Object.entries(scale.labels ?? {})) labels.set(normalizeLabel(text), Number(value));
+  return { scale, labels };
+}
+
+export function parseResponse(raw: string, parser: ResponseParser): ParsedResponse {
+  const text = raw.trim();
+  if (text === '') return MISSING;
+  const { min, max, continuous } = parser.scale;
+  let value: number;
+  if (NUMBER.test(text)) {
+    value = Number(text);
+  } else {
+    const labelled = parser.labels.get(normalizeLabel(text));
+    if (labelled === undefined) {
+      const known = [...parser.labels.keys()].length > 0 ? ' or one of the response labels' : '';
+      return { kind: 'problem', code: 'RESPONSE_NOT_NUMERIC', message: `"${text}" is not a number${known}` };
+    }
+    value = labelled;
+  }
+  if (value < min || value > max) {
+    return { kind: 'problem', code: 'RESPONSE_OUT_OF_RANGE', message: `${text} is outside the response scale ${min}–${max}` };
+  }
+  if (!continuous && !Number.isInteger(value)) {
+    return { kind: 'problem', code: 'RESPONSE_NOT_INTEGER', message: `${text} is not a whole number; the response scale has only whole points` };
+  }
+  return { kind: 'value', value };
+}
+
+/** Reverse keying (Likert convention): min + max − x, so min <-> max and the midpoint stays. */
+export function reverseKey(value: number, scale: ResponseScale): number {
+  return scale.min + scale.max - value;
+}

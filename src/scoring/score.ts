@@ -1,0 +1,120 @@
+/**
+ * Raw responses -> item values -> scale scores, one row at a time. Pure.
+ *
+ * Rules (README "How rapport scores"): reverse-keyed items are min + max − x. A `sum` scale is the
+ * sum when every item is answered and the prorated sum mean(answered) × k when 1…maxMissing are
+ * missing; a `mean` scale is the mean of the answered items. More missing than maxMissing, or any
+ * invalid value among the scale's items, gives no score.
+ */
+import type { Instrument, ScaleMethod } from '../instrument/types.js';
+import { buildResponseParser, parseResponse, type ResponseParser, type ResponseProblemCode, reverseKey } from './response.js';
+
+export type InstrumentStatus = 'ok' | 'prorated' | 'incomplete' | 'invalid';
+
+export interface ItemProblem {
+  itemId: string;
+  column: string;
+  value: string;
+  code: ResponseProblemCode;
+  message: string;
+}
+
+export interface InstrumentScore {
+  /** One per scale, in definition order; null when the scale could not be scored. */
+  scales: Array<number | null>;
+  /** Items with a valid answer. */
+  answered: number;
+  status: InstrumentStatus;
+  problems: ItemProblem[];
+}
+
+interface PlannedScale {
+  method: ScaleMethod;
+  maxMissing: number;
+  items: number[];
+}
+
+/** An instrument bound to the columns of one file: everything scoreRow needs, computed once. */
+export interface ScoringPlan {
+  instrument: Instrument;
+  parser: ResponseParser;
+  /** Column index of each item, in item order. */
+  columns: number[];
+  /** Header name of each item's column, for problem reports. */
+  columnNames: string[];
+  reverse: boolean[];
+  scales: PlannedScale[];
+}
+
+export function buildScoringPlan(instrument: Instrument, columns: number[], header: readonly string[]): ScoringPlan {
+  const position = new Map(instrument.items.map((item, i) => [item.id, i]));
+  return {
+    instrument,
+    parser: buildResponseParser(instrument.responseScale),
+    columns,
+    columnNames: columns.map((c) => header[c] ?? ''),
+    reverse: instrument.items.map((item) => item.reverse === true),
+    scales: instrument.scales.map((s) => ({ method: s.method, maxMissing: s.maxMissing ?? 0, items: s.items.map((id) => position.get(id)!) })),
+  };
+}
+
+export type ScaleOutcome = { score: number | null; state: InstrumentStatus };
+
+/**
+ * One scale from its items' values (NaN = missing) and whether any item is invalid.
+ * Prorating (a sum from fewer than k answers) is mean(answered) × k: each missing item is replaced
+ * by the mean of the same person's answered items of that scale (person-mean substitution).
+ */
+export function scoreScale(values: readonly number[], anyInvalid: boolean, method: ScaleMethod, maxMissing: number): ScaleOutcome {
+  if (anyInvalid) return { score: null, state: 'invalid' };
+  const k = values.length;
+  let sum = 0;
+  let answered = 0;
+  for (const v of values) {
+    if (!Number.isNaN(v)) {
+      sum += v;
+      answered++;
+    }
+  }
+  const missing = k - answered;
+  if (answered === 0 || missing > maxMissing) return { score: null, state: 'incomplete' };
+  if (method === 'mean') return { score: sum / answered, state: missing > 0 ? 'prorated' : 'ok' };
+  return missing === 0 ? { score: sum, state: 'ok' } : { score: (sum / answered) * k, state: 'prorated' };
+}
+
+const SEVERITY: Record<InstrumentStatus, number> = { ok: 0, prorated: 1, incomplete: 2, invalid: 3 };
+
+/** Scores one instrument on one row of fields. */
+export function scoreRow(plan: ScoringPlan, fields: readonly string[]): InstrumentScore {
+  const n = plan.columns.length;
+  const values = new Array<number>(n);
+  const invalid = new Array<boolean>(n).fill(false);
+  const problems: ItemProblem[] = [];
+  let answered = 0;
+  for (let i = 0; i < n; i++) {
+    const raw = fields[plan.columns[i]!] ?? '';
+    const parsed = parseResponse(raw, plan.parser);
+    if (parsed.kind === 'value') {
+      values[i] = plan.reverse[i] ? reverseKey(parsed.value, plan.instrument.responseScale) : parsed.value;
+      answered++;
+    } else {
+      values[i] = Number.NaN;
+      if (parsed.kind === 'problem') {
+        invalid[i] = true;
+        problems.push({ itemId: plan.instrument.items[i]!.id, column: plan.columnNames[i]!, value: raw, code: parsed.code, message: parsed.message });
+      }
+    }
+  }
+  let status: InstrumentStatus = problems.length > 0 ? 'invalid' : 'ok';
+  const scales = plan.scales.map((s) => {
+    const outcome = scoreScale(
+      s.items.map((i) => values[i]!),
+      s.items.some((i) => invalid[i]),
+      s.method,
+      s.maxMissing,
+    );
+    if (SEVERITY[outcome.state] > SEVERITY[status]) status = outcome.state;
+    return outcome.score;
+  });
+  return { scales, answered, status, problems };
+}
