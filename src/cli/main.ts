@@ -7,6 +7,7 @@ import { EXIT, RapportError } from '../errors.js';
 import { isBrokenPipe } from '../io/write.js';
 import { type CliContext, type CliIO, createContext, renderError } from './context.js';
 import { registerInstrumentsCommand } from './instruments.js';
+import { registerReliabilityCommand } from './reliability.js';
 import { registerScoreCommand } from './score.js';
 
 export const EXIT_CODES_HELP = `
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   registerInstrumentsCommand(program, ctx, state);
   registerScoreCommand(program, ctx, state);
+  registerReliabilityCommand(program, ctx, state);
   return program;
 }
 

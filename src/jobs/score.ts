@@ -7,11 +7,11 @@ import type { Readable, Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { inputError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
-import { openInput, readCsv } from '../io/csv-read.js';
-import { assertDistinctPaths, fileSink, type OutputSink, streamSink } from '../io/write.js';
+import { fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
-import { type ColumnMap, resolveItemColumns } from '../scoring/columns.js';
-import { buildScoringPlan, type InstrumentScore, type InstrumentStatus, scoreRow } from '../scoring/score.js';
+import type { ColumnMap } from '../scoring/columns.js';
+import { type InstrumentScore, type InstrumentStatus, scoreRow } from '../scoring/score.js';
+import { prepareInput } from './prepare.js';
 
 export interface ScoreJobOptions {
   input: string;
@@ -52,16 +52,13 @@ function assertNoColumnClash(header: readonly string[], added: readonly string[]
 }
 
 export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ScoreSummary> {
-  await assertDistinctPaths(opts.input, [
-    { option: '-o', path: opts.output },
-    { option: '--errors', path: opts.errors },
-  ]);
-  const { name, stream } = await openInput(opts.input, io.stdin);
-  const csv = await readCsv(stream, name);
+  const { csv, plans } = await prepareInput(
+    { ...opts, outputs: [{ option: '-o', path: opts.output }, { option: '--errors', path: opts.errors }] },
+    io.stdin,
+  );
   const instruments = opts.instruments.map((l) => l.instrument);
   const added = instruments.flatMap(addedColumns);
-  assertNoColumnClash(csv.header, added, name);
-  const plans = instruments.map((inst) => buildScoringPlan(inst, resolveItemColumns(csv.header, inst, opts.map?.[inst.id]), csv.header));
+  assertNoColumnClash(csv.header, added, csv.name);
 
   const sinks: OutputSink[] = [];
   const abortAll = () => Promise.all(sinks.map((s) => s.abort()));
@@ -72,7 +69,7 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     if (errors) sinks.push(errors);
 
     const summary: ScoreSummary = {
-      input: name,
+      input: csv.name,
       rows: 0,
       problems: 0,
       instruments: instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 })),

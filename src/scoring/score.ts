@@ -84,10 +84,19 @@ export function scoreScale(values: readonly number[], anyInvalid: boolean, metho
 
 const SEVERITY: Record<InstrumentStatus, number> = { ok: 0, prorated: 1, incomplete: 2, invalid: 3 };
 
-/** Scores one instrument on one row of fields. */
-export function scoreRow(plan: ScoringPlan, fields: readonly string[]): InstrumentScore {
+export interface ItemValues {
+  /** Item values in item order, reverse-keyed; NaN when missing or invalid. */
+  values: Float64Array;
+  /** Which items held an invalid value. */
+  invalid: boolean[];
+  answered: number;
+  problems: ItemProblem[];
+}
+
+/** Reads an instrument's items from one row: the step score and reliability share. */
+export function readItems(plan: ScoringPlan, fields: readonly string[]): ItemValues {
   const n = plan.columns.length;
-  const values = new Array<number>(n);
+  const values = new Float64Array(n);
   const invalid = new Array<boolean>(n).fill(false);
   const problems: ItemProblem[] = [];
   let answered = 0;
@@ -105,6 +114,12 @@ export function scoreRow(plan: ScoringPlan, fields: readonly string[]): Instrume
       }
     }
   }
+  return { values, invalid, answered, problems };
+}
+
+/** Scores one instrument on one row of fields. */
+export function scoreRow(plan: ScoringPlan, fields: readonly string[]): InstrumentScore {
+  const { values, invalid, answered, problems } = readItems(plan, fields);
   let status: InstrumentStatus = problems.length > 0 ? 'invalid' : 'ok';
   const scales = plan.scales.map((s) => {
     const outcome = scoreScale(

@@ -1,0 +1,40 @@
+/**
+ * The first steps every command that reads responses shares: refuse outputs that would overwrite
+ * the input, open and parse the CSV header, and bind each instrument to the file's columns.
+ */
+import type { Readable } from 'node:stream';
+import { inputError } from '../errors.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { type CsvSource, openInput, readCsv } from '../io/csv-read.js';
+import { assertDistinctPaths } from '../io/write.js';
+import { type ColumnMap, nearestNames, resolveItemColumns } from '../scoring/columns.js';
+import { buildScoringPlan, type ScoringPlan } from '../scoring/score.js';
+
+export interface PreparedInput {
+  csv: CsvSource;
+  plans: ScoringPlan[];
+}
+
+export async function prepareInput(
+  opts: { input: string; instruments: readonly LoadedInstrument[]; map?: ColumnMap; outputs: Array<{ option: string; path: string | undefined }> },
+  stdin: Readable,
+): Promise<PreparedInput> {
+  await assertDistinctPaths(opts.input, opts.outputs);
+  const { name, stream } = await openInput(opts.input, stdin);
+  const csv = await readCsv(stream, name);
+  const plans = opts.instruments.map(({ instrument }) =>
+    buildScoringPlan(instrument, resolveItemColumns(csv.header, instrument, opts.map?.[instrument.id]), csv.header),
+  );
+  return { csv, plans };
+}
+
+/** Index of a named column (case and surrounding spaces ignored), or unusable input naming the nearest headers. */
+export function findColumn(header: readonly string[], column: string, option: string, file: string): number {
+  const i = header.findIndex((h) => h.trim().toLowerCase() === column.trim().toLowerCase());
+  if (i >= 0) return i;
+  const near = nearestNames(column, header);
+  throw inputError('COLUMN_NOT_FOUND', `${option} ${column}: ${file} has no such column`, {
+    location: { file },
+    hint: near.length > 0 ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : `its columns are ${header.slice(0, 12).join(', ')}${header.length > 12 ? ', …' : ''}`,
+  });
+}

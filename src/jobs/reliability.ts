@@ -1,0 +1,132 @@
+/**
+ * `rapport reliability` as a job: one pass over the rows collects each instrument's item values
+ * (reverse-keyed, NaN when missing or invalid), then every instrument × scale × group is analysed.
+ * The item values are kept in memory (8 bytes per item per row): alpha's pairwise covariances,
+ * raw item–total correlations and the bootstrap need the rows themselves.
+ */
+import type { Readable } from 'node:stream';
+import { usageError } from '../errors.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { readItems } from '../scoring/score.js';
+import type { ColumnMap } from '../scoring/columns.js';
+import { analyseScale, type MissingMode } from '../reliability/analyse.js';
+import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
+
+export type { ReliabilityReport, ScaleReport };
+import type { ItemMatrix } from '../stats/item-matrix.js';
+import { findColumn, prepareInput } from './prepare.js';
+
+export interface ReliabilityJobOptions {
+  input: string;
+  instruments: readonly LoadedInstrument[];
+  map?: ColumnMap;
+  scale?: string;
+  missing: MissingMode;
+  boot?: number;
+  seed: number;
+  by?: string;
+  /** Output paths, only to refuse writing over the input. */
+  outputs: Array<{ option: string; path: string | undefined }>;
+}
+
+/** A growing row-major store of doubles. */
+class RowStore {
+  private data: Float64Array;
+  rows = 0;
+  constructor(readonly cols: number) {
+    this.data = new Float64Array(Math.max(1, cols) * 1024);
+  }
+  push(row: Float64Array): void {
+    if ((this.rows + 1) * this.cols > this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data.set(row, this.rows * this.cols);
+    this.rows++;
+  }
+  get(row: number, col: number): number {
+    return this.data[row * this.cols + col]!;
+  }
+}
+
+/** Group labels in a natural order: numerically when every label is a number, else as text. */
+export function sortGroups(labels: string[]): string[] {
+  const numeric = labels.every((l) => l.trim() !== '' && Number.isFinite(Number(l)));
+  return [...labels].sort((a, b) => (numeric ? Number(a) - Number(b) : a.localeCompare(b, 'en', { numeric: true })));
+}
+
+/** Rows (within a group) with at least one answered item of the scale, as an item matrix. */
+function scaleMatrix(store: RowStore, rowIndices: readonly number[], columns: readonly number[]): ItemMatrix {
+  const k = columns.length;
+  const kept: number[] = [];
+  for (const r of rowIndices) if (columns.some((c) => !Number.isNaN(store.get(r, c)))) kept.push(r);
+  const values = new Float64Array(kept.length * k);
+  kept.forEach((r, i) => columns.forEach((c, j) => (values[i * k + j] = store.get(r, c))));
+  return { rows: kept.length, cols: k, values };
+}
+
+const MAX_KEPT_PROBLEMS = 10_000;
+
+export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Readable): Promise<ReliabilityReport> {
+  const selected = opts.instruments.map(({ instrument }) => instrument.scales.filter((s) => opts.scale === undefined || s.id === opts.scale));
+  if (selected.every((s) => s.length === 0)) {
+    const all = opts.instruments.map(({ instrument: i }) => `${i.id}: ${i.scales.map((s) => s.id).join(', ')}`).join('; ');
+    throw usageError('SCALE_UNKNOWN', `no instrument has a scale "${opts.scale}"`, `the scales are ${all}`);
+  }
+  const { csv, plans } = await prepareInput({ ...opts }, stdin);
+  const byIndex = opts.by === undefined ? -1 : findColumn(csv.header, opts.by, '--by', csv.name);
+
+  const stores = plans.map((p) => new RowStore(p.columns.length));
+  const groupOf: number[] = [];
+  const groupIds = new Map<string, number>();
+  const problems: ReliabilityReport['problems'] = [];
+  let problemCount = 0;
+  let rows = 0;
+  for await (const record of csv.records) {
+    plans.forEach((plan, k) => {
+      const items = readItems(plan, record.fields);
+      stores[k]!.push(items.values);
+      problemCount += items.problems.length;
+      for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
+    });
+    if (byIndex >= 0) {
+      const label = (record.fields[byIndex] ?? '').trim();
+      let id = groupIds.get(label);
+      if (id === undefined) groupIds.set(label, (id = groupIds.size));
+      groupOf.push(id);
+    }
+    rows++;
+  }
+
+  const allRows = Array.from({ length: rows }, (_, i) => i);
+  const groups: Array<{ label?: string; rows: number[] }> =
+    byIndex < 0
+      ? [{ rows: allRows }]
+      : sortGroups([...groupIds.keys()]).map((label) => {
+          const id = groupIds.get(label)!;
+          return { label, rows: allRows.filter((r) => groupOf[r] === id) };
+        });
+
+  const scales: ScaleReport[] = [];
+  plans.forEach((plan, k) => {
+    const inst = plan.instrument;
+    const position = new Map(inst.items.map((it, i) => [it.id, i]));
+    for (const scale of selected[k]!) {
+      const columns = scale.items.map((id) => position.get(id)!);
+      for (const group of groups) {
+        const m = scaleMatrix(stores[k]!, group.rows, columns);
+        const names = scale.items.map((id) => `${id} (${plan.columnNames[position.get(id)!]})`);
+        scales.push({
+          instrument: inst,
+          scaleId: scale.id,
+          ...(group.label === undefined ? {} : { group: group.label }),
+          itemIds: [...scale.items],
+          itemColumns: columns.map((c) => plan.columnNames[c]!),
+          result: analyseScale(m, names, { missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed }),
+        });
+      }
+    }
+  });
+  return { input: csv.name, rows, ...(opts.by === undefined ? {} : { by: csv.header[byIndex]! }), problems, problemCount, scales };
+}

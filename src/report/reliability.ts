@@ -1,0 +1,164 @@
+/**
+ * Renderings of reliability results: CSV/JSON records with the contract's field names, and a
+ * Markdown report a researcher can paste into a paper. Pure: everything returns strings or objects.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
+import { formatNumber } from './format.js';
+
+export const SCALE_FIELDS = [
+  'instrument', 'scale', 'n', 'k', 'alpha', 'alpha_std', 'g6', 'average_r', 'median_r', 'sn', 'alpha_se',
+  'feldt_lo', 'feldt_hi', 'duhachek_lo', 'duhachek_hi', 'omega_total',
+  'boot_alpha_lo', 'boot_alpha_hi', 'boot_omega_lo', 'boot_omega_hi', 'omega_n', 'boot_n', 'boot_seed',
+] as const;
+
+export const ITEM_FIELDS = [
+  'instrument', 'scale', 'item', 'n', 'mean', 'sd', 'r_raw', 'r_std', 'r_cor', 'r_drop',
+  'alpha_if_deleted', 'alpha_std_if_deleted', 'missing', 'column',
+] as const;
+
+/** Which omega rapport reports, in words (shown in JSON and Markdown). */
+export const OMEGA_DESCRIPTION =
+  'omega total (McDonald) from a one-factor (congeneric) model fitted by maximum likelihood to the covariance matrix (divisor N) of the complete cases: (Σλ)² / ((Σλ)² + Σθ), as lavaan::cfa(std.lv = TRUE) estimates';
+
+type Value = string | number | null;
+type RecordOut = Record<string, Value>;
+
+const num = (x: number | undefined): number | null => (x === undefined || !Number.isFinite(x) ? null : x);
+
+/** The name of the --by column in the tables; `group` if it would clash with a field name. */
+export function groupField(by: string | undefined): string | undefined {
+  if (by === undefined) return undefined;
+  return (SCALE_FIELDS as readonly string[]).includes(by) || (ITEM_FIELDS as readonly string[]).includes(by) ? 'group' : by;
+}
+
+function withGroup(fields: readonly string[], by: string | undefined): string[] {
+  const g = groupField(by);
+  return g === undefined ? [...fields] : [fields[0]!, fields[1]!, g, ...fields.slice(2)];
+}
+
+export const scaleColumns = (by?: string): string[] => withGroup(SCALE_FIELDS, by);
+export const itemColumns = (by?: string): string[] => withGroup(ITEM_FIELDS, by);
+
+export function scaleRecord(s: ScaleReport, by?: string): RecordOut {
+  const a = s.result.alpha;
+  const b = s.result.bootstrap;
+  const rec: RecordOut = {
+    instrument: s.instrument.id,
+    scale: s.scaleId,
+    n: a.n,
+    k: a.k,
+    alpha: num(a.raw),
+    alpha_std: num(a.std),
+    g6: num(a.g6),
+    average_r: num(a.averageR),
+    median_r: num(a.medianR),
+    sn: num(a.sn),
+    alpha_se: num(a.ase),
+    feldt_lo: num(a.feldt[0]),
+    feldt_hi: num(a.feldt[1]),
+    duhachek_lo: num(a.raw - 1.96 * a.ase),
+    duhachek_hi: num(a.raw + 1.96 * a.ase),
+    omega_total: num(s.result.omega.omega),
+    boot_alpha_lo: num(b?.alpha[0]),
+    boot_alpha_hi: num(b?.alpha[1]),
+    boot_omega_lo: num(b?.omega[0]),
+    boot_omega_hi: num(b?.omega[1]),
+    omega_n: s.result.omega.n,
+    boot_n: b?.resamples ?? null,
+    boot_seed: b?.seed ?? null,
+  };
+  const g = groupField(by);
+  if (g !== undefined) rec[g] = s.group ?? '';
+  return rec;
+}
+
+export function itemRecords(s: ScaleReport, by?: string): RecordOut[] {
+  const g = groupField(by);
+  return s.result.alpha.items.map((it, j) => {
+    const rec: RecordOut = {
+      instrument: s.instrument.id,
+      scale: s.scaleId,
+      item: s.itemIds[j]!,
+      n: it.n,
+      mean: num(it.mean),
+      sd: num(it.sd),
+      r_raw: num(it.rRaw),
+      r_std: num(it.rStd),
+      r_cor: num(it.rCor),
+      r_drop: num(it.rDrop),
+      alpha_if_deleted: num(it.alphaIfDeleted),
+      alpha_std_if_deleted: num(it.alphaStdIfDeleted),
+      missing: num(it.missing),
+      column: s.itemColumns[j]!,
+    };
+    if (g !== undefined) rec[g] = s.group ?? '';
+    return rec;
+  });
+}
+
+export function renderRecordsCsv(records: readonly RecordOut[], columns: readonly string[], digits?: number): string {
+  const cell = (v: Value): string => (v === null ? '' : typeof v === 'number' ? formatNumber(v, digits) : v);
+  return stringify([[...columns], ...records.map((r) => columns.map((c) => cell(r[c] ?? null)))]);
+}
+
+export function renderReliabilityJson(report: ReliabilityReport, missing: string): string {
+  const reliability = report.scales.map((s) => ({
+    ...scaleRecord(s, report.by),
+    items: itemRecords(s, report.by),
+    warnings: s.result.warnings,
+  }));
+  return `${JSON.stringify({ reliability, method: { missing, omega: OMEGA_DESCRIPTION, input: report.input, rows: report.rows, ...(report.by ? { by: report.by } : {}) } }, null, 2)}\n`;
+}
+
+/** APA style for coefficients bounded by 1: two decimals, no leading zero (.87, −.12). */
+export function apa(x: number | null | undefined, digits = 2): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  return x.toFixed(digits).replace(/^(-?)0\./, '$1.').replace(/^-/, '−');
+}
+
+const fixed = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+const escapeMd = (s: string): string => s.replace(/\|/g, '\\|');
+
+export function renderReliabilityMarkdown(report: ReliabilityReport, missing: string): string {
+  const out: string[] = [`# Reliability: ${escapeMd(report.input)}`, ''];
+  const boot = report.scales.find((s) => s.result.bootstrap)?.result.bootstrap;
+  const byHead = report.by ? ` | ${escapeMd(report.by)}` : '';
+  out.push(`| Instrument | Scale${byHead} | n | k | α | 95% CI (Feldt) | ω total${boot ? ' | α 95% CI (bootstrap) | ω 95% CI (bootstrap)' : ''} | mean r |`);
+  out.push(`|---|---|${report.by ? '---|' : ''}---:|---:|---:|---|---:|${boot ? '---|---|' : ''}---:|`);
+  for (const s of report.scales) {
+    const a = s.result.alpha;
+    const b = s.result.bootstrap;
+    out.push(
+      `| ${s.instrument.id} | ${s.scaleId}${report.by ? ` | ${escapeMd(s.group ?? '')}` : ''} | ${a.n} | ${a.k} | ${apa(a.raw)} | [${apa(a.feldt[0])}, ${apa(a.feldt[1])}] | ${apa(s.result.omega.omega)}${
+        boot ? ` | [${apa(b?.alpha[0])}, ${apa(b?.alpha[1])}] | [${apa(b?.omega[0])}, ${apa(b?.omega[1])}]` : ''
+      } | ${apa(a.averageR)} |`,
+    );
+  }
+  out.push('');
+  for (const s of report.scales) {
+    const title = `${s.instrument.id} — ${s.scaleId}${report.by ? ` (${escapeMd(report.by)} = ${escapeMd(s.group ?? '')})` : ''}`;
+    out.push(`## ${title}`, '');
+    out.push('| Item | Column | n | M | SD | r (item–rest) | r (corrected) | α if deleted | missing |');
+    out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    s.result.alpha.items.forEach((it, j) => {
+      const flag = it.rDrop < 0 ? ' ⚠' : it.dropped ? ' (no variance)' : '';
+      out.push(
+        `| ${escapeMd(s.itemIds[j]!)}${flag} | ${escapeMd(s.itemColumns[j]!)} | ${it.n} | ${fixed(it.mean)} | ${fixed(it.sd)} | ${apa(it.rDrop)} | ${apa(it.rCor)} | ${apa(it.alphaIfDeleted)} | ${(it.missing * 100).toFixed(1)}% |`,
+      );
+    });
+    out.push('');
+    for (const w of s.result.warnings) out.push(`> **Warning (${w.code}):** ${escapeMd(w.message)}`, '');
+  }
+  out.push('## Method', '');
+  out.push(
+    `Cronbach's α, standardised α, Guttman's λ6 (G6, from squared multiple correlations), the average and median inter-item correlation, the signal-to-noise ratio and the item statistics were computed as in psych::alpha (psych 2.2.9), from ${
+      missing === 'pairwise' ? 'covariances of pairwise-complete observations' : 'the complete cases only (listwise deletion)'
+    }, after reverse-keying items as min + max − x. Rows with no answer on a scale were left out of that scale. The 95% interval labelled Feldt follows Feldt, Woodruff and Salih (1987) with n = the number of rows; the standard error (alpha_se) is Duhachek and Iacobucci's (2004), giving the Duhachek interval α ± 1.96·SE. ω is ${OMEGA_DESCRIPTION}.${
+      boot ? ` Bootstrap intervals are 2.5th and 97.5th percentiles of ${boot.resamples} resamples of rows (seed ${boot.seed}).` : ''
+    }`,
+  );
+  out.push('');
+  out.push('References: Cronbach (1951), Psychometrika 16, 297–334. Feldt, Woodruff & Salih (1987), Applied Psychological Measurement 11, 93–103. Duhachek & Iacobucci (2004), Journal of Applied Psychology 89, 792–808. McDonald (1999), Test Theory: A Unified Treatment. Revelle (2022), psych: Procedures for Psychological, Psychometric, and Personality Research, version 2.2.9.');
+  return `${out.join('\n')}\n`;
+}

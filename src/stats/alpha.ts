@@ -1,0 +1,219 @@
+/**
+ * Cronbach's alpha and its companions exactly as psych::alpha (psych 2.2.9, Revelle) computes
+ * them from raw item data with `use = "pairwise"`. Pure. Names follow psych's output:
+ *   raw_alpha = (1 − tr(C)/ΣC) · k/(k − 1)                      (Cronbach, 1951)
+ *   std.alpha = (1 − k/ΣR) · k/(k − 1), R = cov2cor(C)
+ *   G6(smc)   = 1 − (k − Σ smc(R)) / ΣR                        (Guttman, 1945)
+ *   average_r = (ΣR − k) / (k(k − 1)); median_r over the lower triangle; S/N = k·r̄/(1 − r̄)
+ *   ase       = sqrt(Q / n), Q from Duhachek & Iacobucci (2004) as psych writes it
+ *   Feldt CI  = psych::alpha.ci: 1 − (1 − α)·F(p; n − 1, (n − 1)(k − 1))  (Feldt et al., 1987)
+ * Items with no variance are dropped before anything is computed, as psych does (and warns).
+ */
+import fQuantile from '@stdlib/stats-base-dists-f-quantile';
+import { cov2cor, pairwiseCovariance } from './covariance.js';
+import type { ItemMatrix } from './item-matrix.js';
+import { dropIndex, type Mat, matmul, median, smc, sumAll, trace } from './matrix.js';
+
+/** psych's `alpha.1`: the coefficients of one covariance/correlation pair. */
+export interface AlphaCore {
+  raw: number;
+  std: number;
+  g6: number;
+  averageR: number;
+  medianR: number;
+  sn: number;
+  /** Duhachek's Q; ase = sqrt(Q / n). */
+  q: number;
+}
+
+export function alphaCore(c: Mat, r: Mat): AlphaCore {
+  const k = c.length;
+  const sumC = sumAll(c);
+  const sumR = sumAll(r);
+  const raw = (1 - trace(c) / sumC) * (k / (k - 1));
+  const std = (1 - k / sumR) * (k / (k - 1));
+  const g6 = 1 - (k - smc(r).reduce((a, b) => a + b, 0)) / sumR;
+  const averageR = (sumR - k) / (k * (k - 1));
+  const lower: number[] = [];
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) lower.push(r[i]![j]!);
+  const cc = matmul(c, c);
+  const q = ((2 * k * k) / ((k - 1) ** 2 * sumC ** 3)) * (sumC * (trace(cc) + trace(c) ** 2) - 2 * (trace(c) * sumAll(cc)));
+  return { raw, std, g6, averageR, medianR: median(lower), sn: (k * averageR) / (1 - averageR), q };
+}
+
+/** Feldt's interval for alpha as psych::alpha.ci (two-sided, p = .05) with n rows and k items. */
+export function feldtInterval(alpha: number, n: number, k: number, p = 0.05): [number, number] {
+  const df1 = n - 1;
+  const df2 = (n - 1) * (k - 1);
+  return [1 - (1 - alpha) * fQuantile(1 - p / 2, df1, df2), 1 - (1 - alpha) * fQuantile(p / 2, df1, df2)];
+}
+
+export interface ItemStatistics {
+  /** Rows with this item answered. */
+  n: number;
+  mean: number;
+  sd: number;
+  /** Correlation of the item with the row mean of the answered items (psych raw.r). */
+  rRaw: number;
+  /** colSums(R)/sqrt(ΣR) (psych std.r). */
+  rStd: number;
+  /** Corrected for item overlap: as rStd with diag(R) = smc (psych r.cor). */
+  rCor: number;
+  /** Item–rest correlation from the covariances (psych r.drop). */
+  rDrop: number;
+  alphaIfDeleted: number;
+  alphaStdIfDeleted: number;
+  /** Share of rows with this item missing (psych response.freq "miss"). */
+  missing: number;
+  /** True when the item had no variance and was left out, as psych does. */
+  dropped: boolean;
+}
+
+export interface AlphaResult extends AlphaCore {
+  /** Rows analysed (psych's nsub: every row given, including partly answered ones). */
+  n: number;
+  /** Items used (after dropping items with no variance). */
+  k: number;
+  ase: number;
+  feldt: [number, number];
+  items: ItemStatistics[];
+  /** Indices of items dropped for having no variance. */
+  zeroVariance: number[];
+  /** Set when alpha cannot be computed (fewer than 2 usable items, a pair never answered together). */
+  failure?: string;
+}
+
+const NA = Number.NaN;
+
+function meanSd(m: ItemMatrix, j: number): { n: number; mean: number; sd: number } {
+  let n = 0;
+  let s = 0;
+  for (let r = 0; r < m.rows; r++) {
+    const v = m.values[r * m.cols + j]!;
+    if (v === v) {
+      n++;
+      s += v;
+    }
+  }
+  const mean = n > 0 ? s / n : NA;
+  let ss = 0;
+  for (let r = 0; r < m.rows; r++) {
+    const v = m.values[r * m.cols + j]!;
+    if (v === v) ss += (v - mean) ** 2;
+  }
+  return { n, mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : NA };
+}
+
+/** Pearson correlation over the rows where both are present (R's cor(use = "pairwise")). */
+function pairwiseCor(x: Float64Array, y: Float64Array): number {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] === x[i] && y[i] === y[i]) {
+      n++;
+      sx += x[i]!;
+      sy += y[i]!;
+    }
+  }
+  if (n < 2) return NA;
+  const mx = sx / n;
+  const my = sy / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] === x[i] && y[i] === y[i]) {
+      const dx = x[i]! - mx;
+      const dy = y[i]! - my;
+      sxy += dx * dy;
+      sxx += dx * dx;
+      syy += dy * dy;
+    }
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** Raw alpha only, from a covariance matrix: what a bootstrap resample needs. */
+export function rawAlpha(cov: Mat): number {
+  if (cov.some((row) => row.some((v) => Number.isNaN(v)))) return NA;
+  const k = cov.length;
+  return (1 - trace(cov) / sumAll(cov)) * (k / (k - 1));
+}
+
+/**
+ * psych::alpha(x) for raw data with missing values (NaN), use = "pairwise", no keys
+ * (rapport reverse-keys items itself, with the instrument's bounds, before calling this).
+ */
+export function cronbachAlpha(m: ItemMatrix): AlphaResult {
+  const stats = Array.from({ length: m.cols }, (_, j) => meanSd(m, j));
+  const zeroVariance = stats.flatMap((s, j) => (!(s.sd > 0) ? [j] : []));
+  const kept = stats.map((_, j) => j).filter((j) => !zeroVariance.includes(j));
+  const emptyItem = (j: number): ItemStatistics => ({
+    n: stats[j]!.n, mean: stats[j]!.mean, sd: stats[j]!.sd, rRaw: NA, rStd: NA, rCor: NA, rDrop: NA,
+    alphaIfDeleted: NA, alphaStdIfDeleted: NA, missing: 1 - stats[j]!.n / m.rows, dropped: zeroVariance.includes(j),
+  });
+  const fail = (failure: string): AlphaResult => ({
+    raw: NA, std: NA, g6: NA, averageR: NA, medianR: NA, sn: NA, q: NA, n: m.rows, k: kept.length, ase: NA,
+    feldt: [NA, NA], items: stats.map((_, j) => emptyItem(j)), zeroVariance, failure,
+  });
+  if (kept.length < 2) return fail(`fewer than 2 items with variance (${kept.length})`);
+
+  // Work on the kept columns only.
+  const x = { rows: m.rows, cols: kept.length, values: new Float64Array(m.rows * kept.length) };
+  for (let r = 0; r < m.rows; r++) for (let j = 0; j < kept.length; j++) x.values[r * kept.length + j] = m.values[r * m.cols + kept[j]!]!;
+  const { cov: c, counts } = pairwiseCovariance(x);
+  if (counts.some((row) => row.some((v) => v < 2))) return fail('two items are answered together in fewer than 2 rows');
+  const r = cov2cor(c);
+  const k = kept.length;
+  const total = alphaCore(c, r);
+
+  // alpha if an item is deleted; psych special-cases k = 2.
+  const drop = kept.map((_, i) => {
+    if (k > 2) {
+      const core = alphaCore(dropIndex(c, i), dropIndex(r, i));
+      return { raw: core.raw, std: core.std };
+    }
+    const other = 1 - i;
+    return { raw: c[0]![1]! / c[other]![other]!, std: r[0]![1]! };
+  });
+
+  // Item–total correlations (psych: item.r, item.rc, r.drop, raw.r).
+  const sumR = sumAll(r);
+  const smcR = smc(r);
+  const rc = r.map((row, i) => row.map((v, j) => (i === j ? smcR[i]! : v)));
+  const sumRC = sumAll(rc);
+  const rowMean = new Float64Array(m.rows);
+  for (let row = 0; row < m.rows; row++) {
+    let s = 0;
+    let n = 0;
+    for (let j = 0; j < k; j++) {
+      const v = x.values[row * k + j]!;
+      if (v === v) {
+        s += v;
+        n++;
+      }
+    }
+    rowMean[row] = n > 0 ? s / n : NA;
+  }
+  const sumC = sumAll(c);
+  const items = stats.map((_, j) => emptyItem(j));
+  kept.forEach((j, i) => {
+    const column = new Float64Array(m.rows);
+    for (let row = 0; row < m.rows; row++) column[row] = x.values[row * k + i]!;
+    const colSumR = r[i]!.reduce((a, b) => a + b, 0);
+    const colSumRC = rc[i]!.reduce((a, b) => a + b, 0);
+    const colSumC = c[i]!.reduce((a, b) => a + b, 0);
+    const vDrop = sumC - 2 * colSumC + c[i]![i]!;
+    items[j] = {
+      ...items[j]!,
+      rRaw: pairwiseCor(rowMean, column),
+      rStd: colSumR / Math.sqrt(sumR),
+      rCor: colSumRC / Math.sqrt(sumRC),
+      rDrop: (colSumC - c[i]![i]!) / Math.sqrt(c[i]![i]! * vDrop),
+      alphaIfDeleted: drop[i]!.raw,
+      alphaStdIfDeleted: drop[i]!.std,
+    };
+  });
+  return { ...total, n: m.rows, k, ase: Math.sqrt(total.q / m.rows), feldt: feldtInterval(total.raw, m.rows, k), items, zeroVariance };
+}
