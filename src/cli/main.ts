@@ -9,6 +9,7 @@ import { type CliContext, type CliIO, createContext, renderError } from './conte
 import { registerInstrumentsCommand } from './instruments.js';
 import { registerReliabilityCommand } from './reliability.js';
 import { registerScoreCommand } from './score.js';
+import { registerTrajectoriesCommand } from './trajectories.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -38,6 +39,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   registerInstrumentsCommand(program, ctx, state);
   registerScoreCommand(program, ctx, state);
   registerReliabilityCommand(program, ctx, state);
+  registerTrajectoriesCommand(program, ctx, state);
   return program;
 }
 

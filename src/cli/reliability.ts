@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import { runReliabilityJob } from '../jobs/reliability.js';
-import { fileSink, type OutputSink, streamSink } from '../io/write.js';
+import { writeAll } from '../io/write.js';
 import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import type { CliContext } from './context.js';
@@ -96,18 +96,7 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
       if (opts.errors) {
         writes.push([opts.errors, stringify([[...PROBLEM_COLUMNS], ...report.problems.map(({ line, instrument, problem: p }) => [String(line), p.column, p.value, p.code, p.message, instrument, p.itemId])])]);
       }
-      const sinks: OutputSink[] = [];
-      try {
-        for (const [path, text] of writes) {
-          const sink = path === undefined || path === '-' ? streamSink(ctx.stdout) : await fileSink(path);
-          sinks.push(sink);
-          await sink.write(text);
-        }
-        for (const s of sinks) await s.commit();
-      } catch (err) {
-        await Promise.all(sinks.map((s) => s.abort()));
-        throw err;
-      }
+      await writeAll(writes, ctx.stdout);
 
       const c = ctx.color;
       ctx.say(`${c.bold('rapport reliability')}: ${report.rows} rows read from ${report.input} (${opts.missing})`);

@@ -41,6 +41,8 @@ export interface Norm {
   mean?: number;
   sd?: number;
   cutoff?: number;
+  /** A score equal to the cutoff is in the clinical range (default true). */
+  cutoffIsClinical?: boolean;
   source?: string;
 }
 

@@ -117,3 +117,22 @@ export async function assertDistinctPaths(input: string, outputs: Array<{ option
     seen.set(key, option);
   }
 }
+
+/**
+ * Writes several outputs as one unit: each to its path (standard output for undefined or '-'),
+ * all renamed into place only when every one was written, all removed otherwise.
+ */
+export async function writeAll(outputs: ReadonlyArray<readonly [string | undefined, string]>, stdout: Writable): Promise<void> {
+  const sinks: OutputSink[] = [];
+  try {
+    for (const [path, text] of outputs) {
+      const sink = path === undefined || path === '-' ? streamSink(stdout) : await fileSink(path);
+      sinks.push(sink);
+      await sink.write(text);
+    }
+    for (const s of sinks) await s.commit();
+  } catch (err) {
+    await Promise.all(sinks.map((s) => s.abort()));
+    throw err;
+  }
+}

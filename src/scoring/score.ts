@@ -119,7 +119,12 @@ export function readItems(plan: ScoringPlan, fields: readonly string[]): ItemVal
 
 /** Scores one instrument on one row of fields. */
 export function scoreRow(plan: ScoringPlan, fields: readonly string[]): InstrumentScore {
-  const { values, invalid, answered, problems } = readItems(plan, fields);
+  return scoreItems(plan, readItems(plan, fields));
+}
+
+/** Scale scores and status from item values already read. */
+export function scoreItems(plan: ScoringPlan, items: ItemValues): InstrumentScore {
+  const { values, invalid, answered, problems } = items;
   let status: InstrumentStatus = problems.length > 0 ? 'invalid' : 'ok';
   const scales = plan.scales.map((s) => {
     const outcome = scoreScale(

@@ -1,0 +1,143 @@
+/** `rapport trajectories`: per-client change, sudden gains/losses, ruptures/repairs, therapist effects. */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { usageError } from '../errors.js';
+import { loadInstruments } from '../instrument/catalogue.js';
+import { writeAll } from '../io/write.js';
+import { runTrajectoryJob } from '../jobs/trajectories.js';
+import { renderTrajectoryFiles, renderTrajectoryJson } from '../report/trajectories.js';
+import type { RuptureMethod } from '../trajectory/ruptures.js';
+import type { CliContext } from './context.js';
+import type { RunState } from './main.js';
+import { parseDigits, readColumnMap, warnProvisional } from './score.js';
+
+interface TrajectoryOptions {
+  instruments?: string;
+  scale?: string;
+  scoreColumn?: string;
+  higherIsBetter?: boolean;
+  lowerIsBetter?: boolean;
+  map?: string;
+  client: string;
+  session: string;
+  therapist?: string;
+  reliability?: string;
+  sd?: string;
+  suddenGainCutoff?: string;
+  cutoff?: string;
+  ruptureMethod: string;
+  repairWindow: string;
+  output?: string;
+  format: string;
+  digits?: string;
+}
+
+const HELP = `
+Long data: one row per administration. Two rows for the same client and session are both left out
+of that client's series and reported. Writes trajectories.csv, events.csv, therapists.csv,
+cohort.json (and problems.csv when there are problems) into -o <dir>; --format json prints
+everything to standard output instead. Keeps the administrations in memory.
+
+Examples:
+  $ rapport trajectories fixtures/sample/sessions.csv -i wai-sr -o out/alliance
+  $ rapport trajectories fixtures/sample/sessions.csv -i ors -o out/outcome --rupture-method stiles
+  $ rapport trajectories scored.csv --score-column bdi --lower-is-better --client id --reliability .9 --format json`;
+
+function parseNumber(value: string | undefined, option: string, check: (x: number) => boolean, range: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || !check(x)) throw usageError('BAD_NUMBER', `${option} must be ${range}, not "${value}"`);
+  return x;
+}
+
+export function registerTrajectoriesCommand(program: Command, ctx: CliContext, state: RunState): void {
+  void state;
+  program
+    .command('trajectories')
+    .description('Per-client trajectories: reliable change, sudden gains and losses, alliance ruptures and repairs, therapist effects.')
+    .argument('<file>', 'long-format CSV (one row per administration), or - for standard input')
+    .option('-i, --instruments <id|path>', 'score this instrument from its items (one instrument)')
+    .option('--scale <id>', 'the scale to follow (default: total, or the only scale)')
+    .option('--score-column <col>', 'use an already scored column instead of -i')
+    .option('--higher-is-better', 'with --score-column: higher scores are better')
+    .option('--lower-is-better', 'with --score-column: lower scores are better')
+    .option('--map <map.json>', 'column map for -i, as for score')
+    .option('--client <col>', 'client id column', 'client_id')
+    .option('--session <col>', 'session number column (whole numbers)', 'session')
+    .option('--therapist <col>', 'therapist column (default: therapist_id when present)')
+    .option('--reliability <r>', 'reliability for the RCI (default: the instrument norm, else alpha at the first administrations)')
+    .option('--sd <s>', 'SD for the RCI (default: SD of the clients\' first scores)')
+    .option('--sudden-gain-cutoff <x>', 'criterion 1 for sudden gains/losses (default: 1.96 × S_diff)')
+    .option('--cutoff <c>', 'clinical cutoff for clinically significant change (default: the instrument norm; c itself counts as clinical)')
+    .option('--rupture-method <m>', 'gumz, stiles or strauss', 'gumz')
+    .option('--repair-window <w>', 'a repair must come within w observed sessions', '3')
+    .option('-o, --output <dir>', 'folder for the output files (created if needed)')
+    .option('--format <format>', 'csv (files in -o) or json (standard output)', 'csv')
+    .option('--digits <n>', 'round numbers in CSV output to n decimals')
+    .addHelpText('after', HELP)
+    .action(async (file: string, opts: TrajectoryOptions) => {
+      if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
+      if ((opts.instruments === undefined) === (opts.scoreColumn === undefined)) throw usageError('MEASURE_REQUIRED', 'give either -i <instrument> or --score-column <col>');
+      if (opts.scoreColumn !== undefined && opts.higherIsBetter === opts.lowerIsBetter) throw usageError('DIRECTION_REQUIRED', 'with --score-column, say --higher-is-better or --lower-is-better');
+      if (opts.instruments !== undefined && (opts.higherIsBetter || opts.lowerIsBetter)) throw usageError('DIRECTION_FROM_INSTRUMENT', 'with -i, the direction comes from the instrument definition (higherIsBetter)');
+      if (!['gumz', 'stiles', 'strauss'].includes(opts.ruptureMethod)) throw usageError('BAD_RUPTURE_METHOD', `--rupture-method must be gumz, stiles or strauss, not "${opts.ruptureMethod}"`);
+      if (opts.format === 'csv' && opts.output === undefined) throw usageError('OUTPUT_REQUIRED', 'trajectories writes several files: give -o <dir>, or --format json for standard output');
+      const reliability = parseNumber(opts.reliability, '--reliability', (x) => x > 0 && x < 1, 'a number between 0 and 1');
+      const sd = parseNumber(opts.sd, '--sd', (x) => x > 0, 'a positive number');
+      const suddenGainCutoff = parseNumber(opts.suddenGainCutoff, '--sudden-gain-cutoff', (x) => x > 0, 'a positive number');
+      const cutoff = parseNumber(opts.cutoff, '--cutoff', () => true, 'a number');
+      const repairWindow = parseNumber(opts.repairWindow, '--repair-window', (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1')!;
+      const digits = parseDigits(opts.digits);
+      let instrument;
+      if (opts.instruments !== undefined) {
+        const loaded = await loadInstruments(opts.instruments);
+        if (loaded.length !== 1) throw usageError('ONE_INSTRUMENT', 'trajectories follows one instrument at a time: give one id to -i');
+        instrument = loaded[0]!;
+        warnProvisional(ctx, loaded);
+      }
+      const map = opts.map === undefined || !instrument ? undefined : await readColumnMap(opts.map, [instrument]);
+      const files = opts.format === 'csv' && opts.output ? ['trajectories.csv', 'events.csv', 'therapists.csv', 'cohort.json', 'problems.csv'].map((f) => join(opts.output!, f)) : [];
+      const report = await runTrajectoryJob(
+        {
+          input: file,
+          instrument,
+          scale: opts.scale,
+          scoreColumn: opts.scoreColumn,
+          higherIsBetter: opts.scoreColumn !== undefined ? opts.higherIsBetter === true : undefined,
+          map,
+          client: opts.client,
+          session: opts.session,
+          therapist: opts.therapist,
+          reliability,
+          sd,
+          suddenGainCutoff,
+          cutoff,
+          ruptureMethod: opts.ruptureMethod as RuptureMethod,
+          repairWindow,
+          outputs: [...files.map((path) => ({ option: '-o', path })), ...(opts.format === 'json' && opts.output ? [{ option: '-o', path: join(opts.output, 'trajectories.json') }] : [])],
+        },
+        ctx.stdin,
+      );
+
+      if (opts.format === 'json' && opts.output === undefined) {
+        await writeAll([[undefined, renderTrajectoryJson(report)]], ctx.stdout);
+      } else {
+        await mkdir(opts.output!, { recursive: true });
+        const outputs = opts.format === 'json' ? { 'trajectories.json': renderTrajectoryJson(report) } : renderTrajectoryFiles(report, digits);
+        await writeAll(Object.entries(outputs).map(([name, text]) => [join(opts.output!, name), text] as const), ctx.stdout);
+      }
+
+      const c = report.result.cohort;
+      const clients = report.result.clients;
+      const count = (k: string) => clients.filter((x) => x.reliableChange === k).length;
+      ctx.say(`${ctx.color.bold('rapport trajectories')}: ${report.rows} rows, ${c.nClients} clients, ${c.nTherapists} therapists — ${report.measure} (${report.higherIsBetter ? 'higher' : 'lower'} is better)`);
+      ctx.say(`  reliable change: ${count('improved')} improved, ${count('deteriorated')} deteriorated, ${count('no_reliable_change')} no reliable change (S_diff ${c.rciSdiff?.toFixed(2) ?? '–'}, r ${c.rciReliability.toFixed(3)})`);
+      const ev = (t: string) => report.result.events.filter((e) => e.type === t).length;
+      ctx.say(`  events: ${ev('sudden_gain')} sudden gains, ${ev('sudden_loss')} sudden losses, ${ev('rupture')} ruptures, ${ev('repair')} repairs`);
+      if (c.icc) ctx.say(`  therapist ICC ${c.icc.icc.toFixed(3)} (${c.icc.groups} therapists, ${c.icc.n} clients)`);
+      for (const w of report.result.warnings) ctx.warn(w);
+      if (report.problems.length > 0) ctx.warn(`${report.problems.length} problem(s)${opts.output && opts.format === 'csv' ? ` listed in ${join(opts.output, 'problems.csv')}` : ' (see "problems" in the JSON)'}`);
+      if (opts.output) ctx.say(`  written to ${opts.output}/`);
+    });
+}

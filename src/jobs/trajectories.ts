@@ -1,0 +1,207 @@
+/**
+ * `rapport trajectories` as a job: read administrations (scoring them with an instrument, or
+ * taking an already-scored column), then analyse them (src/trajectory). One pass over the file;
+ * the administrations (and, when the RCI's reliability must be estimated, each row's item values)
+ * are kept in memory.
+ */
+import type { Readable } from 'node:stream';
+import { usageError } from '../errors.js';
+import type { LoadedInstrument, Scale } from '../instrument/types.js';
+import type { ColumnMap } from '../scoring/columns.js';
+import { readItems, scoreItems } from '../scoring/score.js';
+import { cronbachAlpha } from '../stats/alpha.js';
+import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
+import type { RuptureMethod } from '../trajectory/ruptures.js';
+import type { Administration } from '../trajectory/series.js';
+import { findColumn, prepareInput } from './prepare.js';
+
+export interface TrajectoryJobOptions {
+  input: string;
+  instrument?: LoadedInstrument;
+  scale?: string;
+  scoreColumn?: string;
+  higherIsBetter?: boolean;
+  map?: ColumnMap;
+  client: string;
+  session: string;
+  /** undefined: use therapist_id when the file has it. */
+  therapist?: string;
+  reliability?: number;
+  sd?: number;
+  suddenGainCutoff?: number;
+  cutoff?: number;
+  ruptureMethod: RuptureMethod;
+  repairWindow: number;
+  outputs: Array<{ option: string; path: string | undefined }>;
+}
+
+export interface RowProblem {
+  line: number;
+  column: string;
+  value: string;
+  code: string;
+  message: string;
+}
+
+export interface TrajectoryReport {
+  input: string;
+  rows: number;
+  measure: string;
+  higherIsBetter: boolean;
+  columns: { client: string; session: string; therapist: string | null };
+  clinicalCutoff: number | null;
+  cutoffIsClinical: boolean;
+  result: TrajectoryResult;
+  problems: RowProblem[];
+  parameters: Record<string, unknown>;
+}
+
+const INTEGER = /^[+-]?\d+(\.0*)?$/;
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** The scale to follow: --scale, else `total`, else the instrument's only scale. */
+export function chooseScale(scales: readonly Scale[], wanted: string | undefined, instrumentId: string): Scale {
+  const list = scales.map((s) => s.id).join(', ');
+  if (wanted !== undefined) {
+    const s = scales.find((x) => x.id === wanted);
+    if (!s) throw usageError('SCALE_UNKNOWN', `${instrumentId} has no scale "${wanted}"`, `its scales are ${list}`);
+    return s;
+  }
+  const total = scales.find((s) => s.id === 'total') ?? (scales.length === 1 ? scales[0] : undefined);
+  if (!total) throw usageError('SCALE_REQUIRED', `${instrumentId} has no "total" scale: choose one with --scale`, `its scales are ${list}`);
+  return total;
+}
+
+export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readable): Promise<TrajectoryReport> {
+  const inst = opts.instrument?.instrument;
+  const scale = inst ? chooseScale(inst.scales, opts.scale, inst.id) : undefined;
+  const norm = inst && scale ? inst.norms?.[scale.id] : undefined;
+  const higherIsBetter = inst ? inst.higherIsBetter : opts.higherIsBetter!;
+  const needAlpha = opts.reliability === undefined && norm?.reliability === undefined;
+  if (!inst && opts.reliability === undefined) {
+    throw usageError('RELIABILITY_REQUIRED', 'with --score-column, give the reliability for the RCI with --reliability r', 'rapport cannot estimate alpha without the items; use -i <instrument> to score from items instead');
+  }
+
+  const { csv, plans } = await prepareInput({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs }, stdin);
+  const clientCol = findColumn(csv.header, opts.client, '--client', csv.name);
+  const sessionCol = findColumn(csv.header, opts.session, '--session', csv.name);
+  const scoreCol = opts.scoreColumn === undefined ? -1 : findColumn(csv.header, opts.scoreColumn, '--score-column', csv.name);
+  let therapistCol = -1;
+  if (opts.therapist !== undefined) therapistCol = findColumn(csv.header, opts.therapist, '--therapist', csv.name);
+  else therapistCol = csv.header.findIndex((h) => h.trim().toLowerCase() === 'therapist_id');
+  const plan = plans[0];
+  const scaleIndex = inst && scale ? inst.scales.indexOf(scale) : -1;
+  const scaleItems = plan && scale ? scale.items.map((id) => inst!.items.findIndex((it) => it.id === id)) : [];
+
+  const admins: Administration[] = [];
+  const itemValues: Float64Array[] = [];
+  const problems: RowProblem[] = [];
+  let rows = 0;
+  for await (const record of csv.records) {
+    rows++;
+    const f = record.fields;
+    const client = (f[clientCol] ?? '').trim();
+    const sessionText = (f[sessionCol] ?? '').trim();
+    if (client === '') {
+      problems.push({ line: record.line, column: csv.header[clientCol]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
+      continue;
+    }
+    if (!INTEGER.test(sessionText)) {
+      problems.push({ line: record.line, column: csv.header[sessionCol]!, value: sessionText, code: 'SESSION_NOT_INTEGER', message: `session "${sessionText}" is not a whole number: the row is left out` });
+      continue;
+    }
+    let score: number | null = null;
+    if (plan) {
+      const items = readItems(plan, f);
+      const s = scoreItems(plan, items);
+      score = s.scales[scaleIndex] ?? null;
+      for (const p of s.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
+      if (needAlpha) itemValues[admins.length] = Float64Array.from(scaleItems, (i) => items.values[i]!);
+    } else {
+      const raw = (f[scoreCol] ?? '').trim();
+      if (NUMBER.test(raw)) score = Number(raw);
+      else if (raw !== '') problems.push({ line: record.line, column: csv.header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
+    }
+    admins.push({ client, session: Number(sessionText), score, therapist: therapistCol >= 0 ? (f[therapistCol] ?? '').trim() : '', line: record.line });
+  }
+
+  // The RCI's reliability: --reliability, the instrument's norm, or alpha at each client's first valid administration.
+  let reliability = opts.reliability;
+  let reliabilitySource = '--reliability';
+  if (reliability === undefined && norm?.reliability !== undefined) {
+    reliability = norm.reliability;
+    reliabilitySource = `norms of ${inst!.id}/${scale!.id}${norm.source ? ` (${norm.source})` : ''}`;
+  }
+  if (reliability === undefined) {
+    const firsts = firstAdministrations(admins);
+    const k = scaleItems.length;
+    const values = new Float64Array(firsts.length * k);
+    firsts.forEach((a, r) => values.set(itemValues[a]!, r * k));
+    const alpha = cronbachAlpha({ rows: firsts.length, cols: k, values });
+    reliability = alpha.raw;
+    reliabilitySource = `Cronbach's alpha (psych raw_alpha, pairwise) of the ${k} items at each client's first valid administration (n = ${firsts.length})`;
+    if (!Number.isFinite(reliability)) throw usageError('RELIABILITY_UNAVAILABLE', `alpha at the first administrations cannot be computed (${alpha.failure ?? 'too few clients'})`, 'give --reliability r');
+  }
+  const clinicalCutoff = opts.cutoff ?? norm?.cutoff;
+  const cutoffIsClinical = opts.cutoff !== undefined ? true : norm?.cutoffIsClinical ?? true;
+  const result = analyseTrajectories(admins, {
+    higherIsBetter,
+    ...(opts.sd === undefined ? {} : { sd: opts.sd }),
+    reliability,
+    reliabilitySource,
+    ...(opts.suddenGainCutoff === undefined ? {} : { suddenGainCutoff: opts.suddenGainCutoff }),
+    ...(clinicalCutoff === undefined ? {} : { clinicalCutoff }),
+    cutoffIsClinical,
+    ruptureMethod: opts.ruptureMethod,
+    repairWindow: opts.repairWindow,
+  });
+  for (const d of result.duplicates) {
+    for (const line of d.lines) {
+      problems.push({ line, column: csv.header[sessionCol]!, value: String(d.session), code: 'DUPLICATE_SESSION', message: `client ${d.client} has session ${d.session} on lines ${d.lines.join(' and ')}: all are left out of the series` });
+    }
+  }
+  problems.sort((a, b) => a.line - b.line);
+  const measure = inst ? `${inst.id}/${scale!.id}` : csv.header[scoreCol]!;
+  return {
+    input: csv.name,
+    rows,
+    measure,
+    higherIsBetter,
+    columns: { client: csv.header[clientCol]!, session: csv.header[sessionCol]!, therapist: therapistCol >= 0 ? csv.header[therapistCol]! : null },
+    clinicalCutoff: clinicalCutoff ?? null,
+    cutoffIsClinical,
+    result,
+    problems,
+    parameters: {
+      measure,
+      instrument: inst?.id ?? null,
+      scale: scale?.id ?? null,
+      score_column: opts.scoreColumn ?? null,
+      higher_is_better: higherIsBetter,
+      client_column: csv.header[clientCol],
+      session_column: csv.header[sessionCol],
+      therapist_column: therapistCol >= 0 ? csv.header[therapistCol] : null,
+      rci_z: 1.96,
+      rupture_method: opts.ruptureMethod,
+      repair_window: opts.repairWindow,
+      clinical_cutoff: clinicalCutoff ?? null,
+      cutoff_is_clinical: clinicalCutoff === undefined ? null : cutoffIsClinical,
+      sudden_gain_pct: 0.25,
+      sudden_gain_alpha: 0.05,
+      session_grid: result.cohort.sessionGrid,
+    },
+  };
+}
+
+/** Index (into admins) of each client's first administration with a score, duplicates excluded. */
+function firstAdministrations(admins: readonly Administration[]): number[] {
+  const count = new Map<string, number>();
+  for (const a of admins) count.set(`${a.client}\u0000${a.session}`, (count.get(`${a.client}\u0000${a.session}`) ?? 0) + 1);
+  const first = new Map<string, number>();
+  admins.forEach((a, i) => {
+    if (a.score === null || count.get(`${a.client}\u0000${a.session}`)! > 1) return;
+    const cur = first.get(a.client);
+    if (cur === undefined || a.session < admins[cur]!.session) first.set(a.client, i);
+  });
+  return [...first.values()];
+}

@@ -1,0 +1,116 @@
+/** Renderings of trajectory results: the CSV tables, cohort.json, and the all-in-one JSON. Pure. */
+import type { TrajectoryReport } from '../jobs/trajectories.js';
+import { renderRecordsCsv } from './reliability.js';
+
+type Value = string | number | null;
+type Row = Record<string, Value>;
+
+const nn = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
+
+export const TRAJECTORY_COLUMNS = [
+  'client_id', 'therapist_id', 'n_sessions', 'first_session', 'last_session', 'first_score', 'last_score', 'change', 'rci',
+  'reliable_change', 'slope', 'mean', 'n_ruptures', 'n_repairs', 'n_sudden_gains', 'n_sudden_losses',
+] as const;
+export const EVENT_COLUMNS = ['client_id', 'session', 'type', 'score_before', 'score_after', 'magnitude', 'reversal'] as const;
+export const THERAPIST_COLUMNS = ['therapist_id', 'clients', 'sessions', 'mean_score', 'clients_improved', 'clients_deteriorated', 'ruptures', 'repairs'] as const;
+export const TRAJECTORY_PROBLEM_COLUMNS = ['line', 'column', 'value', 'code', 'message'] as const;
+
+export function trajectoryColumns(report: TrajectoryReport): string[] {
+  return report.clinicalCutoff === null ? [...TRAJECTORY_COLUMNS] : [...TRAJECTORY_COLUMNS, 'clinical_change'];
+}
+
+export function trajectoryRows(report: TrajectoryReport): Row[] {
+  return report.result.clients.map((c) => ({
+    client_id: c.client,
+    therapist_id: c.therapist,
+    n_sessions: c.nSessions,
+    first_session: c.firstSession,
+    last_session: c.lastSession,
+    first_score: nn(c.firstScore),
+    last_score: nn(c.lastScore),
+    change: nn(c.change),
+    rci: nn(c.rci),
+    reliable_change: c.reliableChange,
+    slope: nn(c.slope),
+    mean: nn(c.mean),
+    n_ruptures: c.ruptures,
+    n_repairs: c.repairs,
+    n_sudden_gains: c.suddenGains,
+    n_sudden_losses: c.suddenLosses,
+    clinical_change: c.clinicalChange,
+  }));
+}
+
+export function eventRows(report: TrajectoryReport): Row[] {
+  return report.result.events.map((e) => ({
+    client_id: e.client,
+    session: e.session,
+    type: e.type,
+    score_before: e.before,
+    score_after: e.after,
+    magnitude: e.magnitude,
+    reversal: e.reversal === undefined ? null : e.reversal ? 1 : 0,
+  }));
+}
+
+export function therapistRows(report: TrajectoryReport): Row[] {
+  return report.result.therapists.map((t) => ({
+    therapist_id: t.therapist,
+    clients: t.clients,
+    sessions: t.sessions,
+    mean_score: nn(t.meanScore),
+    clients_improved: t.clientsImproved,
+    clients_deteriorated: t.clientsDeteriorated,
+    ruptures: t.ruptures,
+    repairs: t.repairs,
+  }));
+}
+
+export function cohortObject(report: TrajectoryReport): Record<string, unknown> {
+  const c = report.result.cohort;
+  return {
+    measure: report.measure,
+    input: report.input,
+    rows: report.rows,
+    rci_sd: nn(c.rciSd),
+    rci_sd_source: c.rciSdSource,
+    rci_reliability: nn(c.rciReliability),
+    rci_reliability_source: c.rciReliabilitySource,
+    rci_sdiff: nn(c.rciSdiff),
+    rci_cutoff: nn(c.rciCutoff),
+    sudden_gain_cutoff: nn(c.suddenGainCutoff),
+    sudden_gain_cutoff_source: c.suddenGainCutoffSource,
+    rupture_sd_inter: nn(c.ruptureSdInter),
+    icc_therapist: nn(c.icc?.icc),
+    var_therapist: nn(c.icc?.varTherapist),
+    var_residual: nn(c.icc?.varResidual),
+    n_clients: c.nClients,
+    n_therapists: c.nTherapists,
+    parameters: report.parameters,
+    warnings: report.result.warnings,
+    problems: report.problems.length,
+  };
+}
+
+export const renderCohortJson = (report: TrajectoryReport): string => `${JSON.stringify(cohortObject(report), null, 2)}\n`;
+
+export function renderTrajectoryFiles(report: TrajectoryReport, digits?: number): Record<string, string> {
+  const files: Record<string, string> = {
+    'trajectories.csv': renderRecordsCsv(trajectoryRows(report), trajectoryColumns(report), digits),
+    'events.csv': renderRecordsCsv(eventRows(report), EVENT_COLUMNS, digits),
+    'therapists.csv': renderRecordsCsv(therapistRows(report), THERAPIST_COLUMNS, digits),
+    'cohort.json': renderCohortJson(report),
+  };
+  if (report.problems.length > 0) files['problems.csv'] = renderRecordsCsv(report.problems.map((p) => ({ ...p })), TRAJECTORY_PROBLEM_COLUMNS);
+  return files;
+}
+
+export function renderTrajectoryJson(report: TrajectoryReport): string {
+  const columns = trajectoryColumns(report);
+  const pick = (r: Row) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null]));
+  return `${JSON.stringify(
+    { cohort: cohortObject(report), trajectories: trajectoryRows(report).map(pick), events: eventRows(report), therapists: therapistRows(report), problems: report.problems },
+    null,
+    2,
+  )}\n`;
+}

@@ -1,0 +1,104 @@
+/**
+ * A client's series of scored administrations and its summary (first/last score, change, mean,
+ * OLS slope). Pure.
+ */
+import { linearRegression, mean } from 'simple-statistics';
+
+export interface Administration {
+  client: string;
+  session: number;
+  /** The scale score; null when the administration has no valid score. */
+  score: number | null;
+  therapist: string;
+  /** File line, for problem reports. */
+  line: number;
+}
+
+export interface Observation {
+  session: number;
+  score: number;
+}
+
+export interface ClientSeries {
+  client: string;
+  therapist: string;
+  /** Valid scores in session order (duplicated sessions removed). */
+  observations: Observation[];
+  /** Administrations of this client, including those without a score. */
+  administrations: number;
+}
+
+export interface DuplicateSession {
+  client: string;
+  session: number;
+  lines: number[];
+}
+
+/**
+ * Groups administrations by client. Sessions given more than once for a client are reported and
+ * all their rows are left out of the series (never one chosen silently). A client's therapist is the
+ * one on most of their rows (first seen on a tie); `multiTherapist` lists clients with more than one.
+ */
+export function buildSeries(rows: readonly Administration[]): { series: ClientSeries[]; duplicates: DuplicateSession[]; multiTherapist: string[] } {
+  const byClient = new Map<string, Administration[]>();
+  for (const r of rows) {
+    const list = byClient.get(r.client);
+    if (list) list.push(r);
+    else byClient.set(r.client, [r]);
+  }
+  const series: ClientSeries[] = [];
+  const duplicates: DuplicateSession[] = [];
+  const multiTherapist: string[] = [];
+  for (const [client, list] of byClient) {
+    const bySession = new Map<number, Administration[]>();
+    for (const r of list) {
+      const s = bySession.get(r.session);
+      if (s) s.push(r);
+      else bySession.set(r.session, [r]);
+    }
+    const observations: Observation[] = [];
+    for (const [session, admins] of bySession) {
+      if (admins.length > 1) duplicates.push({ client, session, lines: admins.map((a) => a.line) });
+      else if (admins[0]!.score !== null) observations.push({ session, score: admins[0]!.score });
+    }
+    observations.sort((a, b) => a.session - b.session);
+    const counts = new Map<string, number>();
+    for (const r of list) if (r.therapist !== '') counts.set(r.therapist, (counts.get(r.therapist) ?? 0) + 1);
+    let therapist = '';
+    let best = 0;
+    for (const [t, c] of counts) if (c > best) [therapist, best] = [t, c];
+    if (counts.size > 1) multiTherapist.push(client);
+    series.push({ client, therapist, observations, administrations: list.length });
+  }
+  return { series, duplicates, multiTherapist };
+}
+
+export interface ClientSummary {
+  nSessions: number;
+  firstSession: number | null;
+  lastSession: number | null;
+  firstScore: number | null;
+  lastScore: number | null;
+  /** last − first; needs 2 scores. */
+  change: number | null;
+  mean: number | null;
+  /** OLS slope of score on session number; needs 3 scores. */
+  slope: number | null;
+}
+
+export function summariseSeries(obs: readonly Observation[]): ClientSummary {
+  const n = obs.length;
+  if (n === 0) return { nSessions: 0, firstSession: null, lastSession: null, firstScore: null, lastScore: null, change: null, mean: null, slope: null };
+  const first = obs[0]!;
+  const last = obs[n - 1]!;
+  return {
+    nSessions: n,
+    firstSession: first.session,
+    lastSession: last.session,
+    firstScore: first.score,
+    lastScore: last.score,
+    change: n >= 2 ? last.score - first.score : null,
+    mean: mean(obs.map((o) => o.score)),
+    slope: n >= 3 ? linearRegression(obs.map((o) => [o.session, o.score])).m : null,
+  };
+}
