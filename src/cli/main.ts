@@ -9,6 +9,7 @@ import { type CliContext, type CliIO, createContext, renderError } from './conte
 import { registerInstrumentsCommand } from './instruments.js';
 import { registerReliabilityCommand } from './reliability.js';
 import { registerScoreCommand } from './score.js';
+import { registerReportCommand } from './report.js';
 import { registerTrajectoriesCommand } from './trajectories.js';
 
 export const EXIT_CODES_HELP = `
@@ -19,6 +20,8 @@ Exit codes:
   3  unusable input (file cannot be parsed, unknown or invalid instrument, missing columns)
   4  internal error (a bug: please report it with the command you ran)`;
 
+export const VERSION = '0.1.0';
+
 /** Each command's action returns its exit code through this holder. */
 export interface RunState {
   exitCode: number;
@@ -27,7 +30,7 @@ export interface RunState {
 export function buildProgram(ctx: CliContext, state: RunState): Command {
   const program = new Command('rapport')
     .description('Score alliance and session questionnaires (WAI, CSQ-8, SEQ, CRF-S, ORS/SRS, or your own JSON definitions) from response CSVs.')
-    .version('0.1.0', '-V, --version')
+    .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -40,6 +43,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   registerScoreCommand(program, ctx, state);
   registerReliabilityCommand(program, ctx, state);
   registerTrajectoriesCommand(program, ctx, state);
+  registerReportCommand(program, ctx, state);
   return program;
 }
 

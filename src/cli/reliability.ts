@@ -1,5 +1,4 @@
 /** `rapport reliability`: options -> the reliability job -> tables on stdout/-o, warnings on stderr. */
-import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { usageError } from '../errors.js';
@@ -9,15 +8,13 @@ import { writeAll } from '../io/write.js';
 import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import type { CliContext } from './context.js';
+import { addReliabilityOptions, parseReliabilityOptions, type ReliabilityOptionValues } from './options.js';
 import type { RunState } from './main.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface ReliabilityOptions {
+interface ReliabilityOptions extends ReliabilityOptionValues {
   instruments: string;
   scale?: string;
-  missing: string;
-  boot?: string;
-  seed?: string;
   by?: string;
   format: string;
   output?: string;
@@ -42,23 +39,14 @@ Examples:
   $ rapport reliability data.csv -i wai-s --scale total --boot 1000 --seed 42 --items-out items.csv
   $ rapport reliability fixtures/sample/sessions.csv -i wai-sr --by session --format json`;
 
-function parseCount(value: string | undefined, option: string, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > max) throw usageError('BAD_NUMBER', `${option} must be a whole number from 0 to ${max}, not "${value}"`);
-  return Number(value);
-}
-
 export function registerReliabilityCommand(program: Command, ctx: CliContext, state: RunState): void {
   void state;
-  program
+  const cmd = program
     .command('reliability')
     .description('Reliability per scale: alpha (with Feldt, Duhachek and bootstrap intervals), omega total, G6 and item statistics.')
     .argument('<file>', 'response CSV, or - for standard input')
     .requiredOption('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated')
     .option('--scale <id>', 'only this scale (default: every scale)')
-    .option('--missing <mode>', 'pairwise (as psych::alpha) or listwise', 'pairwise')
-    .option('--boot <n>', 'bootstrap percentile intervals from n resamples of rows')
-    .option('--seed <s>', 'seed for --boot (default: a random seed, reported)')
     .option('--by <column>', 'the same table for each value of a column (e.g. session, site)')
     .option('--format <format>', 'csv, json or md', 'csv')
     .option('-o, --output <file>', 'where to write the scale table (default: standard output)')
@@ -66,12 +54,11 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
     .option('--map <map.json>', 'column map, as for score')
     .option('--errors <file>', 'write the response problems found, as for score')
     .option('--digits <n>', 'round numbers in CSV output to n decimals')
-    .addHelpText('after', HELP)
-    .action(async (file: string, opts: ReliabilityOptions) => {
+    .addHelpText('after', HELP);
+  addReliabilityOptions(cmd);
+  cmd.action(async (file: string, opts: ReliabilityOptions) => {
       if (!['csv', 'json', 'md'].includes(opts.format)) throw usageError('BAD_FORMAT', `--format must be csv, json or md, not "${opts.format}"`);
-      if (opts.missing !== 'pairwise' && opts.missing !== 'listwise') throw usageError('BAD_MISSING', `--missing must be pairwise or listwise, not "${opts.missing}"`);
-      const boot = parseCount(opts.boot, '--boot', 100_000);
-      const seed = parseCount(opts.seed, '--seed', 2 ** 31 - 1) ?? randomInt(1, 2 ** 31 - 1);
+      const { missing, boot, seed, seedGiven } = parseReliabilityOptions(opts);
       const digits = parseDigits(opts.digits);
       const instruments = await loadInstruments(opts.instruments);
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
@@ -82,14 +69,14 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
         { option: '--errors', path: opts.errors },
       ];
       const report = await runReliabilityJob(
-        { input: file, instruments, map, scale: opts.scale, missing: opts.missing, boot, seed, by: opts.by, outputs },
+        { input: file, instruments, map, scale: opts.scale, missing, boot, seed, by: opts.by, outputs },
         ctx.stdin,
       );
 
       const main = opts.format === 'json'
-        ? renderReliabilityJson(report, opts.missing)
+        ? renderReliabilityJson(report, missing)
         : opts.format === 'md'
-          ? renderReliabilityMarkdown(report, opts.missing)
+          ? renderReliabilityMarkdown(report, missing)
           : renderRecordsCsv(report.scales.map((s) => scaleRecord(s, report.by)), scaleColumns(report.by), digits);
       const writes: Array<[string | undefined, string]> = [[opts.output, main]];
       if (opts.itemsOut) writes.push([opts.itemsOut, renderRecordsCsv(report.scales.flatMap((s) => itemRecords(s, report.by)), itemColumns(report.by), digits)]);
@@ -99,14 +86,14 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
       await writeAll(writes, ctx.stdout);
 
       const c = ctx.color;
-      ctx.say(`${c.bold('rapport reliability')}: ${report.rows} rows read from ${report.input} (${opts.missing})`);
+      ctx.say(`${c.bold('rapport reliability')}: ${report.rows} rows read from ${report.input} (${missing})`);
       for (const s of report.scales) {
         const a = s.result.alpha;
         const label = `${s.instrument.id}/${s.scaleId}${s.group !== undefined ? ` [${report.by}=${s.group}]` : ''}`;
         ctx.say(`  ${label}: n=${a.n} k=${a.k} α=${apa(a.raw)} [${apa(a.feldt[0])}, ${apa(a.feldt[1])}] ω=${apa(s.result.omega.omega)}`);
         for (const w of s.result.warnings) ctx.warn(`${label}: ${w.message}`);
       }
-      if (boot !== undefined && boot > 0) ctx.say(`  bootstrap: ${boot} resamples, seed ${seed}${opts.seed === undefined ? ` (repeat with --seed ${seed})` : ''}`);
+      if (boot !== undefined && boot > 0) ctx.say(`  bootstrap: ${boot} resamples, seed ${seed}${seedGiven ? '' : ` (repeat with --seed ${seed})`}`);
       if (report.problemCount > 0) ctx.warn(`${report.problemCount} invalid answer(s) were treated as missing${opts.errors ? `; listed in ${opts.errors}` : '; list them with --errors FILE'}`);
     });
 }

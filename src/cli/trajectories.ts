@@ -7,27 +7,18 @@ import { loadInstruments } from '../instrument/catalogue.js';
 import { writeAll } from '../io/write.js';
 import { runTrajectoryJob } from '../jobs/trajectories.js';
 import { renderTrajectoryFiles, renderTrajectoryJson } from '../report/trajectories.js';
-import type { RuptureMethod } from '../trajectory/ruptures.js';
 import type { CliContext } from './context.js';
+import { addTrajectoryOptions, parseTrajectoryOptions, type TrajectoryOptionValues } from './options.js';
 import type { RunState } from './main.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface TrajectoryOptions {
+interface TrajectoryOptions extends TrajectoryOptionValues {
   instruments?: string;
   scale?: string;
   scoreColumn?: string;
   higherIsBetter?: boolean;
   lowerIsBetter?: boolean;
   map?: string;
-  client: string;
-  session: string;
-  therapist?: string;
-  reliability?: string;
-  sd?: string;
-  suddenGainCutoff?: string;
-  cutoff?: string;
-  ruptureMethod: string;
-  repairWindow: string;
   output?: string;
   format: string;
   digits?: string;
@@ -44,16 +35,9 @@ Examples:
   $ rapport trajectories fixtures/sample/sessions.csv -i ors -o out/outcome --rupture-method stiles
   $ rapport trajectories scored.csv --score-column bdi --lower-is-better --client id --reliability .9 --format json`;
 
-function parseNumber(value: string | undefined, option: string, check: (x: number) => boolean, range: string): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || !check(x)) throw usageError('BAD_NUMBER', `${option} must be ${range}, not "${value}"`);
-  return x;
-}
-
 export function registerTrajectoriesCommand(program: Command, ctx: CliContext, state: RunState): void {
   void state;
-  program
+  const cmd = program
     .command('trajectories')
     .description('Per-client trajectories: reliable change, sudden gains and losses, alliance ruptures and repairs, therapist effects.')
     .argument('<file>', 'long-format CSV (one row per administration), or - for standard input')
@@ -63,31 +47,18 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
     .option('--higher-is-better', 'with --score-column: higher scores are better')
     .option('--lower-is-better', 'with --score-column: lower scores are better')
     .option('--map <map.json>', 'column map for -i, as for score')
-    .option('--client <col>', 'client id column', 'client_id')
-    .option('--session <col>', 'session number column (whole numbers)', 'session')
-    .option('--therapist <col>', 'therapist column (default: therapist_id when present)')
-    .option('--reliability <r>', 'reliability for the RCI (default: the instrument norm, else alpha at the first administrations)')
-    .option('--sd <s>', 'SD for the RCI (default: SD of the clients\' first scores)')
-    .option('--sudden-gain-cutoff <x>', 'criterion 1 for sudden gains/losses (default: 1.96 × S_diff)')
-    .option('--cutoff <c>', 'clinical cutoff for clinically significant change (default: the instrument norm; c itself counts as clinical)')
-    .option('--rupture-method <m>', 'gumz, stiles or strauss', 'gumz')
-    .option('--repair-window <w>', 'a repair must come within w observed sessions', '3')
     .option('-o, --output <dir>', 'folder for the output files (created if needed)')
     .option('--format <format>', 'csv (files in -o) or json (standard output)', 'csv')
     .option('--digits <n>', 'round numbers in CSV output to n decimals')
-    .addHelpText('after', HELP)
-    .action(async (file: string, opts: TrajectoryOptions) => {
+    .addHelpText('after', HELP);
+  addTrajectoryOptions(cmd);
+  cmd.action(async (file: string, opts: TrajectoryOptions) => {
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       if ((opts.instruments === undefined) === (opts.scoreColumn === undefined)) throw usageError('MEASURE_REQUIRED', 'give either -i <instrument> or --score-column <col>');
       if (opts.scoreColumn !== undefined && opts.higherIsBetter === opts.lowerIsBetter) throw usageError('DIRECTION_REQUIRED', 'with --score-column, say --higher-is-better or --lower-is-better');
       if (opts.instruments !== undefined && (opts.higherIsBetter || opts.lowerIsBetter)) throw usageError('DIRECTION_FROM_INSTRUMENT', 'with -i, the direction comes from the instrument definition (higherIsBetter)');
-      if (!['gumz', 'stiles', 'strauss'].includes(opts.ruptureMethod)) throw usageError('BAD_RUPTURE_METHOD', `--rupture-method must be gumz, stiles or strauss, not "${opts.ruptureMethod}"`);
       if (opts.format === 'csv' && opts.output === undefined) throw usageError('OUTPUT_REQUIRED', 'trajectories writes several files: give -o <dir>, or --format json for standard output');
-      const reliability = parseNumber(opts.reliability, '--reliability', (x) => x > 0 && x < 1, 'a number between 0 and 1');
-      const sd = parseNumber(opts.sd, '--sd', (x) => x > 0, 'a positive number');
-      const suddenGainCutoff = parseNumber(opts.suddenGainCutoff, '--sudden-gain-cutoff', (x) => x > 0, 'a positive number');
-      const cutoff = parseNumber(opts.cutoff, '--cutoff', () => true, 'a number');
-      const repairWindow = parseNumber(opts.repairWindow, '--repair-window', (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1')!;
+      const trajectory = parseTrajectoryOptions(opts);
       const digits = parseDigits(opts.digits);
       let instrument;
       if (opts.instruments !== undefined) {
@@ -106,15 +77,7 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
           scoreColumn: opts.scoreColumn,
           higherIsBetter: opts.scoreColumn !== undefined ? opts.higherIsBetter === true : undefined,
           map,
-          client: opts.client,
-          session: opts.session,
-          therapist: opts.therapist,
-          reliability,
-          sd,
-          suddenGainCutoff,
-          cutoff,
-          ruptureMethod: opts.ruptureMethod as RuptureMethod,
-          repairWindow,
+          ...trajectory,
           outputs: [...files.map((path) => ({ option: '-o', path })), ...(opts.format === 'json' && opts.output ? [{ option: '-o', path: join(opts.output, 'trajectories.json') }] : [])],
         },
         ctx.stdin,

@@ -53,6 +53,8 @@ export interface Instrument {
   name: string;
   version?: string;
   respondent?: 'client' | 'therapist' | 'observer' | 'other';
+  /** What it measures; alliance ruptures are looked for only in alliance measures. */
+  construct?: 'alliance' | 'outcome' | 'session' | 'satisfaction' | 'counselor' | 'other';
   citation?: string;
   license?: string;
   keyStatus?: KeyStatus;

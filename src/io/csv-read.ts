@@ -22,6 +22,8 @@ export interface CsvSource {
   /** Line of the header row. */
   headerLine: number;
   records: AsyncIterable<CsvRecord>;
+  /** Bytes of the input read so far (for progress). */
+  bytesRead(): number;
 }
 
 /** Opens a path, or standard input for "-". Missing files and directories are unusable input (exit 3). */
@@ -80,6 +82,10 @@ export function findDuplicateHeaders(header: readonly string[]): string[] {
  * header names are unusable input.
  */
 export async function readCsv(stream: Readable, name: string): Promise<CsvSource> {
+  let bytes = 0;
+  stream.on('data', (chunk: Buffer | string) => {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  });
   const parser = parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false });
   stream.on('error', (err) => parser.destroy(err));
   stream.pipe(parser);
@@ -116,5 +122,5 @@ export async function readCsv(stream: Readable, name: string): Promise<CsvSource
     yield firstData!;
     for (let r = await next(); r; r = await next()) yield r;
   }
-  return { name, header: first.fields, headerLine: first.line, records: records() };
+  return { name, header: first.fields, headerLine: first.line, records: records(), bytesRead: () => bytes };
 }

@@ -15,17 +15,42 @@ export interface PreparedInput {
   plans: ScoringPlan[];
 }
 
+/** Optional hooks every job passes through to the reader. */
+export interface InputHooks {
+  /** Given the header, a function that may rewrite each row's fields in place (e.g. pseudonymisation). */
+  transform?: (header: readonly string[]) => (fields: string[]) => void;
+  /** Called now and then with the bytes read so far. */
+  onProgress?: (bytesRead: number) => void;
+}
+
 export async function prepareInput(
-  opts: { input: string; instruments: readonly LoadedInstrument[]; map?: ColumnMap; outputs: Array<{ option: string; path: string | undefined }> },
+  opts: { input: string; instruments: readonly LoadedInstrument[]; map?: ColumnMap; outputs: Array<{ option: string; path: string | undefined }>; hooks?: InputHooks },
   stdin: Readable,
 ): Promise<PreparedInput> {
   await assertDistinctPaths(opts.input, opts.outputs);
   const { name, stream } = await openInput(opts.input, stdin);
-  const csv = await readCsv(stream, name);
+  const csv = withHooks(await readCsv(stream, name), opts.hooks);
   const plans = opts.instruments.map(({ instrument }) =>
     buildScoringPlan(instrument, resolveItemColumns(csv.header, instrument, opts.map?.[instrument.id]), csv.header),
   );
   return { csv, plans };
+}
+
+function withHooks(csv: CsvSource, hooks: InputHooks | undefined): CsvSource {
+  if (!hooks?.transform && !hooks?.onProgress) return csv;
+  const transform = hooks.transform?.(csv.header);
+  const onProgress = hooks.onProgress;
+  const source = csv.records;
+  async function* records() {
+    let n = 0;
+    for await (const r of source) {
+      transform?.(r.fields);
+      if (onProgress && ++n % 4096 === 0) onProgress(csv.bytesRead());
+      yield r;
+    }
+    onProgress?.(csv.bytesRead());
+  }
+  return { ...csv, records: records() };
 }
 
 /** Index of a named column (case and surrounding spaces ignored), or unusable input naming the nearest headers. */

@@ -14,10 +14,11 @@ import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
 
 export type { ReliabilityReport, ScaleReport };
 import type { ItemMatrix } from '../stats/item-matrix.js';
-import { findColumn, prepareInput } from './prepare.js';
+import { findColumn, type InputHooks, prepareInput } from './prepare.js';
 
 export interface ReliabilityJobOptions {
   input: string;
+  hooks?: InputHooks;
   instruments: readonly LoadedInstrument[];
   map?: ColumnMap;
   scale?: string;

@@ -11,10 +11,11 @@ import { fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { type InstrumentScore, type InstrumentStatus, scoreRow } from '../scoring/score.js';
-import { prepareInput } from './prepare.js';
+import { type InputHooks, prepareInput } from './prepare.js';
 
 export interface ScoreJobOptions {
   input: string;
+  hooks?: InputHooks;
   instruments: readonly LoadedInstrument[];
   map?: ColumnMap;
   /** A path, or '-'/undefined for standard output. */

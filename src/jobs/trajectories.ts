@@ -13,10 +13,11 @@ import { cronbachAlpha } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import type { Administration } from '../trajectory/series.js';
-import { findColumn, prepareInput } from './prepare.js';
+import { findColumn, type InputHooks, prepareInput } from './prepare.js';
 
 export interface TrajectoryJobOptions {
   input: string;
+  hooks?: InputHooks;
   instrument?: LoadedInstrument;
   scale?: string;
   scoreColumn?: string;
@@ -82,7 +83,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     throw usageError('RELIABILITY_REQUIRED', 'with --score-column, give the reliability for the RCI with --reliability r', 'rapport cannot estimate alpha without the items; use -i <instrument> to score from items instead');
   }
 
-  const { csv, plans } = await prepareInput({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs }, stdin);
+  const { csv, plans } = await prepareInput({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs, hooks: opts.hooks }, stdin);
   const clientCol = findColumn(csv.header, opts.client, '--client', csv.name);
   const sessionCol = findColumn(csv.header, opts.session, '--session', csv.name);
   const scoreCol = opts.scoreColumn === undefined ? -1 : findColumn(csv.header, opts.scoreColumn, '--score-column', csv.name);

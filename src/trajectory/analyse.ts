@@ -6,7 +6,7 @@
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { classifyClinicalChange, classifyReliableChange, type ClinicalChange, isClinical, RCI_Z, type ReliableChange, standardErrorOfDifference } from './change.js';
 import { findRuptures, pooledDifferenceSd, type RuptureEvent, type RuptureMethod } from './ruptures.js';
-import { type Administration, buildSeries, type ClientSeries, type ClientSummary, type DuplicateSession, summariseSeries } from './series.js';
+import { type Administration, buildSeries, type ClientSeries, type ClientSummary, type DuplicateSession, type Observation, summariseSeries } from './series.js';
 import { findSuddenChanges } from './sudden.js';
 import { type IccResult, therapistIcc } from './therapist.js';
 
@@ -47,8 +47,8 @@ export interface ClientTrajectory extends ClientSummary {
   repairs: number;
   suddenGains: number;
   suddenLosses: number;
-  /** Unrepaired ruptures (no repair within the window). */
-  unrepaired: number;
+  /** Ruptures not repaired within the window and still below the pre-rupture level at the last score. */
+  unresolved: number;
 }
 
 export interface TherapistSummary {
@@ -80,6 +80,8 @@ export interface Cohort {
 
 export interface TrajectoryResult {
   clients: ClientTrajectory[];
+  /** Each client's observations, in the order of `clients`. */
+  series: Observation[][];
   events: TrajectoryEvent[];
   therapists: TherapistSummary[];
   cohort: Cohort;
@@ -141,7 +143,7 @@ export function analyseTrajectories(rows: readonly Administration[], p: Trajecto
     clientEvents.push(...rup.events.map((e: RuptureEvent) => ({ client: s.client, session: e.session, type: e.type, before: e.before, after: e.after, magnitude: e.magnitude })));
     clientEvents.sort((a, b) => a.session - b.session);
     events.push(...clientEvents);
-    return { ...summary, client: s.client, therapist: s.therapist, rci, reliableChange, clinicalChange, ruptures: rup.ruptures, repairs: rup.repairs, suddenGains: gains, suddenLosses: losses, unrepaired: rup.ruptures - rup.repairs };
+    return { ...summary, client: s.client, therapist: s.therapist, rci, reliableChange, clinicalChange, ruptures: rup.ruptures, repairs: rup.repairs, suddenGains: gains, suddenLosses: losses, unresolved: rup.unresolved };
   });
 
   const scored = clients.filter((c) => c.mean !== null && c.therapist !== '');
@@ -175,6 +177,7 @@ export function analyseTrajectories(rows: readonly Administration[], p: Trajecto
 
   return {
     clients,
+    series: series.map((s) => s.observations),
     events,
     therapists,
     duplicates,

@@ -26,6 +26,8 @@ export interface RuptureResult {
   events: RuptureEvent[];
   ruptures: number;
   repairs: number;
+  /** Ruptures neither repaired in the window nor back at the pre-rupture level by the last score. */
+  unresolved: number;
   sdIntra: number | null;
   threshold: number | null;
 }
@@ -51,6 +53,7 @@ export function findRuptures(obs: readonly Observation[], opts: { method: Ruptur
   const events: RuptureEvent[] = [];
   let ruptures = 0;
   let repairs = 0;
+  let unresolved = 0;
   const d = opts.higherIsBetter ? 1 : -1;
   if (threshold !== null && threshold > 0) {
     for (let t = 1; t < obs.length; t++) {
@@ -60,15 +63,18 @@ export function findRuptures(obs: readonly Observation[], opts: { method: Ruptur
       if (!(drop > 0 && drop >= threshold)) continue;
       ruptures++;
       events.push({ type: 'rupture', session: cur.session, before: prev.score, after: cur.score, magnitude: drop });
+      let repaired = false;
       for (let s = t + 1; s <= Math.min(obs.length - 1, t + opts.repairWindow); s++) {
         const later = obs[s]!;
         if (d * later.score >= d * prev.score) {
           repairs++;
+          repaired = true;
           events.push({ type: 'repair', session: later.session, before: cur.score, after: later.score, magnitude: Math.abs(later.score - cur.score) });
           break;
         }
       }
+      if (!repaired && d * obs[obs.length - 1]!.score < d * prev.score) unresolved++;
     }
   }
-  return { events, ruptures, repairs, sdIntra, threshold };
+  return { events, ruptures, repairs, unresolved, sdIntra, threshold };
 }

@@ -1,0 +1,74 @@
+/** Option groups shared by several commands: defined once, parsed and checked once. */
+import { randomInt } from 'node:crypto';
+import type { Command } from 'commander';
+import { usageError } from '../errors.js';
+import type { MissingMode } from '../reliability/analyse.js';
+import type { RuptureMethod } from '../trajectory/ruptures.js';
+
+/** A number option, checked; undefined when not given. */
+export function parseNumberOption(value: string | undefined, option: string, ok: (x: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || !ok(x)) throw usageError('BAD_NUMBER', `${option} must be ${what}, not "${value}"`);
+  return x;
+}
+
+export interface TrajectoryOptionValues {
+  client: string;
+  session: string;
+  therapist?: string;
+  reliability?: string;
+  sd?: string;
+  suddenGainCutoff?: string;
+  cutoff?: string;
+  ruptureMethod: string;
+  repairWindow: string;
+}
+
+export function addTrajectoryOptions(cmd: Command, note = ''): Command {
+  return cmd
+    .option('--client <col>', 'client id column', 'client_id')
+    .option('--session <col>', 'session number column (whole numbers)', 'session')
+    .option('--therapist <col>', 'therapist column (default: therapist_id when present)')
+    .option('--reliability <r>', `reliability for the RCI (default: the instrument norm, else alpha at the first administrations)${note}`)
+    .option('--sd <s>', `SD for the RCI (default: SD of the clients' first scores)${note}`)
+    .option('--sudden-gain-cutoff <x>', `criterion 1 for sudden gains/losses (default: 1.96 × S_diff)${note}`)
+    .option('--cutoff <c>', `clinical cutoff (default: the instrument norm; c itself counts as clinical)${note}`)
+    .option('--rupture-method <m>', 'gumz, stiles or strauss', 'gumz')
+    .option('--repair-window <w>', 'a repair must come within w observed sessions', '3');
+}
+
+export function parseTrajectoryOptions(o: TrajectoryOptionValues) {
+  if (!['gumz', 'stiles', 'strauss'].includes(o.ruptureMethod)) throw usageError('BAD_RUPTURE_METHOD', `--rupture-method must be gumz, stiles or strauss, not "${o.ruptureMethod}"`);
+  return {
+    client: o.client,
+    session: o.session,
+    therapist: o.therapist,
+    reliability: parseNumberOption(o.reliability, '--reliability', (x) => x > 0 && x < 1, 'a number between 0 and 1'),
+    sd: parseNumberOption(o.sd, '--sd', (x) => x > 0, 'a positive number'),
+    suddenGainCutoff: parseNumberOption(o.suddenGainCutoff, '--sudden-gain-cutoff', (x) => x > 0, 'a positive number'),
+    cutoff: parseNumberOption(o.cutoff, '--cutoff', () => true, 'a number'),
+    ruptureMethod: o.ruptureMethod as RuptureMethod,
+    repairWindow: parseNumberOption(o.repairWindow, '--repair-window', (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1')!,
+  };
+}
+
+export interface ReliabilityOptionValues {
+  missing: string;
+  boot?: string;
+  seed?: string;
+}
+
+export function addReliabilityOptions(cmd: Command, prefix = ''): Command {
+  return cmd
+    .option('--missing <mode>', `${prefix}pairwise (as psych::alpha) or listwise`, 'pairwise')
+    .option('--boot <n>', `${prefix}bootstrap percentile intervals from n resamples of rows`)
+    .option('--seed <s>', `${prefix}seed for --boot (default: a random seed, reported)`);
+}
+
+export function parseReliabilityOptions(o: ReliabilityOptionValues): { missing: MissingMode; boot?: number; seed: number; seedGiven: boolean } {
+  if (o.missing !== 'pairwise' && o.missing !== 'listwise') throw usageError('BAD_MISSING', `--missing must be pairwise or listwise, not "${o.missing}"`);
+  const boot = parseNumberOption(o.boot, '--boot', (x) => Number.isInteger(x) && x >= 0 && x <= 100_000, 'a whole number from 0 to 100000');
+  const given = parseNumberOption(o.seed, '--seed', (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 31, 'a whole number from 0 to 2147483647');
+  return { missing: o.missing, ...(boot === undefined ? {} : { boot }), seed: given ?? randomInt(1, 2 ** 31 - 1), seedGiven: given !== undefined };
+}

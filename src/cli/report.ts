@@ -1,0 +1,101 @@
+/** `rapport report`: the main job — every table, the figures and a readable report in one folder. */
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { usageError } from '../errors.js';
+import { loadInstruments } from '../instrument/catalogue.js';
+import { runReportJob } from '../jobs/report.js';
+import { apa } from '../report/reliability.js';
+import type { CliContext } from './context.js';
+import type { RunState } from './main.js';
+import { VERSION } from './main.js';
+import { addReliabilityOptions, addTrajectoryOptions, parseReliabilityOptions, parseTrajectoryOptions, type ReliabilityOptionValues, type TrajectoryOptionValues } from './options.js';
+import { createProgress } from './progress.js';
+import { parseDigits, readColumnMap, warnProvisional } from './score.js';
+
+interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues {
+  instruments: string;
+  output: string;
+  map?: string;
+  pseudonymize?: boolean;
+  salt?: string;
+  scale?: string;
+  digits?: string;
+  strict?: boolean;
+}
+
+const HELP = `
+Writes into <dir>: report.md, report.html (self-contained: opens offline), scores.csv,
+reliability.csv, items.csv, trajectories.csv, events.csv, therapists.csv, cohort.json,
+problems.csv (when there are problems) and figures/*.svg. The folder is built aside and moved
+into place at the end, so a failed run leaves no half report; an existing folder is replaced only
+if it holds an earlier rapport report. Reads the data once per pass (score, reliability, and
+trajectories per instrument); standard input is saved to a temporary file first.
+
+Examples:
+  $ rapport report fixtures/sample/sessions.csv -i wai-sr,ors -o rapport-report
+  $ rapport report export.csv -i srs,ors -o weekly --pseudonymize --salt "$RAPPORT_SALT"
+  $ rapport report data.csv -i wai-s -o out --boot 1000 --seed 7 --rupture-method stiles`;
+
+export function registerReportCommand(program: Command, ctx: CliContext, state: RunState): void {
+  const cmd = program
+    .command('report')
+    .description('The main job: score, reliability and trajectories, with figures, in one report folder (Markdown, HTML and CSV).')
+    .argument('<file>', 'response CSV (long format), or - for standard input')
+    .requiredOption('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated')
+    .requiredOption('-o, --output <dir>', 'the report folder')
+    .option('--map <map.json>', 'column map, as for score')
+    .option('--pseudonymize', 'replace client and therapist ids by stable codes in every output')
+    .option('--salt <s>', 'secret for --pseudonymize (the same salt gives the same codes on every run)')
+    .option('--scale <id>', 'trajectories: the scale to follow (default: total)')
+    .option('--digits <n>', 'round numbers in the CSV tables')
+    .option('--strict', 'exit 1 when any data problem was found (the report is still written)')
+    .addHelpText('after', HELP);
+  addReliabilityOptions(cmd, 'reliability: ');
+  addTrajectoryOptions(cmd, ' (one instrument only)');
+  cmd.action(async (file: string, opts: ReportOptions) => {
+      if (opts.salt !== undefined && !opts.pseudonymize) throw usageError('SALT_WITHOUT_PSEUDONYMIZE', '--salt only makes sense with --pseudonymize');
+      const { missing, boot, seed } = parseReliabilityOptions(opts);
+      const trajectory = parseTrajectoryOptions(opts);
+      const digits = parseDigits(opts.digits);
+      const instruments = await loadInstruments(opts.instruments);
+      const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
+      warnProvisional(ctx, instruments);
+      if (opts.pseudonymize && opts.salt === undefined) ctx.warn('--pseudonymize without --salt: anyone who can guess an id can compute its code; give a secret --salt');
+      let total = 0;
+      if (file !== '-') total = await stat(file).then((s) => s.size, () => 0);
+      const progress = createProgress(ctx, total);
+      let result;
+      try {
+        result = await runReportJob(
+          {
+            input: file, instruments, map, outDir: opts.output, ...trajectory,
+            pseudonymize: opts.pseudonymize === true, salt: opts.salt ?? '', missing, boot, seed, scale: opts.scale,
+            digits, version: VERSION,
+            onPhase: (p) => progress.phase(p),
+            onProgress: (b, t) => progress.update(b, t),
+          },
+          { stdin: ctx.stdin, stdout: ctx.stdout },
+        );
+      } finally {
+        progress.finish();
+      }
+
+      const c = ctx.color;
+      const first = result.measures.find((m) => m.report)?.report?.result.cohort;
+      ctx.say(`${c.bold('rapport report')}: ${result.rows} rows${first ? `, ${first.nClients} clients, ${first.nTherapists} therapists` : ''}`);
+      for (const s of result.reliability.scales) {
+        const a = s.result.alpha;
+        ctx.say(`  ${s.instrument.id}/${s.scaleId}: α ${apa(a.raw)} [${apa(a.feldt[0])}, ${apa(a.feldt[1])}], ω ${apa(s.result.omega.omega)}`);
+      }
+      for (const m of result.measures) if (m.skipped) ctx.warn(`trajectories of ${m.instrument.id}: ${m.skipped}`);
+      const a = result.attention;
+      ctx.say(
+        a.clients > 0
+          ? `  ${c.yellow(`${a.clients} client(s) need attention`)}: ${a.deteriorated} reliably deteriorated, ${a.ruptures} with an unrepaired alliance rupture, ${a.cutoff} with a last score past the cutoff`
+          : '  no client flagged',
+      );
+      if (result.problems.length > 0) ctx.say(`  ${c.yellow(`${result.problems.length} problem(s)`)} listed in ${opts.output}/problems.csv`);
+      ctx.say(`  report: ${c.underline(`${opts.output}/report.html`)} and ${opts.output}/report.md`);
+      if (opts.strict && result.problems.length > 0) state.exitCode = 1;
+    });
+}

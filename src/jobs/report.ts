@@ -1,0 +1,228 @@
+/**
+ * `rapport report` as a job: run score, reliability and trajectories over the same input, write
+ * every table, the figures and the report (Markdown and self-contained HTML) into a temporary
+ * folder, and move it into place only when all of it succeeded — a failed run leaves no half report.
+ * Standard input is first saved to a temporary file, since the jobs each read the data.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse/sync';
+import { RapportError, usageError } from '../errors.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { renderHtmlDocument, renderMarkdownDocument } from '../report/document.js';
+import { createPseudonymizer } from '../report/pseudonym.js';
+import { itemColumns, itemRecords, renderRecordsCsv, scaleColumns, scaleRecord } from '../report/reliability.js';
+import { attentionRows, buildReport, type MeasureTrajectories, type ReportProblem } from '../report/report.js';
+import { PROBLEM_COLUMNS } from '../report/score-rows.js';
+import { cohortObject, EVENT_COLUMNS, eventRows, THERAPIST_COLUMNS, therapistRows, TRAJECTORY_COLUMNS, trajectoryRows } from '../report/trajectories.js';
+import type { MissingMode } from '../reliability/analyse.js';
+import type { ColumnMap } from '../scoring/columns.js';
+import type { RuptureMethod } from '../trajectory/ruptures.js';
+import { findColumn, type InputHooks } from './prepare.js';
+import { runReliabilityJob } from './reliability.js';
+import { runScoreJob, type ScoreSummary } from './score.js';
+import { chooseScale, runTrajectoryJob, type TrajectoryReport } from './trajectories.js';
+
+export interface ReportJobOptions {
+  input: string;
+  instruments: readonly LoadedInstrument[];
+  map?: ColumnMap;
+  outDir: string;
+  client: string;
+  session: string;
+  therapist?: string;
+  pseudonymize: boolean;
+  salt: string;
+  missing: MissingMode;
+  boot?: number;
+  seed: number;
+  scale?: string;
+  reliability?: number;
+  sd?: number;
+  suddenGainCutoff?: number;
+  cutoff?: number;
+  ruptureMethod: RuptureMethod;
+  repairWindow: number;
+  digits?: number;
+  version: string;
+  /** Told when a pass over the data starts, and how far it got (bytes of `total`). */
+  onPhase?: (phase: string) => void;
+  onProgress?: (bytes: number, total: number) => void;
+}
+
+export interface ReportResult {
+  outDir: string;
+  files: string[];
+  rows: number;
+  score: ScoreSummary;
+  reliability: Awaited<ReturnType<typeof runReliabilityJob>>;
+  measures: MeasureTrajectories[];
+  problems: ReportProblem[];
+  /** Flagged clients, in all and by reason (a client may have several). */
+  attention: { clients: number; deteriorated: number; ruptures: number; cutoff: number };
+}
+
+/** The output folder may be new, empty, or an earlier rapport report (it has report.md); nothing else is replaced. */
+async function checkOutDir(outDir: string, input: string): Promise<boolean> {
+  if (input !== '-') {
+    const rel = relative(resolve(outDir), resolve(input));
+    if (!rel.startsWith('..') && rel !== resolve(input)) throw usageError('OUTPUT_IS_INPUT', `the input ${input} is inside the report folder ${outDir}, which would be replaced`, 'choose another -o folder');
+  }
+  let info;
+  try {
+    info = await stat(outDir);
+  } catch {
+    return false;
+  }
+  if (!info.isDirectory()) throw usageError('REPORT_DIR_NOT_A_FOLDER', `${outDir} exists and is not a folder`, 'choose another -o path');
+  const entries = await readdir(outDir);
+  if (entries.length > 0 && !entries.includes('report.md')) {
+    throw usageError('REPORT_DIR_NOT_EMPTY', `${outDir} is not empty and does not hold an earlier rapport report`, 'choose a new or empty folder; rapport only replaces folders it wrote');
+  }
+  return true;
+}
+
+function pseudonymHooks(opts: ReportJobOptions, name: string): InputHooks['transform'] {
+  if (!opts.pseudonymize) return undefined;
+  const p = createPseudonymizer(opts.salt);
+  return (header) => {
+    const c = findColumn(header, opts.client, '--client', name);
+    const t = opts.therapist !== undefined ? findColumn(header, opts.therapist, '--therapist', name) : header.findIndex((h) => h.trim().toLowerCase() === 'therapist_id');
+    return (fields) => {
+      fields[c] = p.code('client', (fields[c] ?? '').trim());
+      if (t >= 0) fields[t] = p.code('therapist', (fields[t] ?? '').trim());
+    };
+  };
+}
+
+function summariseAttention(rows: ReturnType<typeof attentionRows>): ReportResult['attention'] {
+  const clients = (p: (r: (typeof rows)[number]) => boolean) => new Set(rows.filter(p).map((r) => r.client)).size;
+  return {
+    clients: clients(() => true),
+    deteriorated: clients((r) => r.reasons.some((x) => x.startsWith('reliable deterioration'))),
+    ruptures: clients((r) => r.reasons.some((x) => x.includes('rupture'))),
+    cutoff: clients((r) => r.reasons.some((x) => x.startsWith('last score'))),
+  };
+}
+
+const LOCATION_CODES = new Set(['CLIENT_MISSING', 'SESSION_NOT_INTEGER', 'DUPLICATE_SESSION', 'SCORE_NOT_NUMERIC']);
+
+export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ReportResult> {
+  const { stdin } = io;
+  const replacing = await checkOutDir(opts.outDir, opts.input);
+  if ((opts.reliability ?? opts.sd ?? opts.suddenGainCutoff ?? opts.cutoff) !== undefined && opts.instruments.length > 1) {
+    throw usageError('AMBIGUOUS_TRAJECTORY_OPTION', '--reliability, --sd, --sudden-gain-cutoff and --cutoff apply to one measure: use them with a single instrument', 'run the report per instrument, or leave them out to use each instrument\'s defaults');
+  }
+  const parent = dirname(resolve(opts.outDir));
+  await mkdir(parent, { recursive: true });
+  const work = await mkdtemp(join(parent, `.${basename(opts.outDir)}.tmp-`));
+  let spooled: string | undefined;
+  try {
+    let input = opts.input;
+    if (input === '-') {
+      const dir = await mkdtemp(join(tmpdir(), 'rapport-stdin-'));
+      spooled = join(dir, 'stdin.csv');
+      await pipeline(stdin, createWriteStream(spooled));
+      input = spooled;
+    }
+    const total = (await stat(input)).size;
+    const name = opts.input === '-' ? '<stdin>' : opts.input;
+    const hooks = (phase: string): InputHooks => {
+      opts.onPhase?.(phase);
+      const transform = pseudonymHooks(opts, name);
+      return { ...(transform ? { transform } : {}), onProgress: (b) => opts.onProgress?.(b, total) };
+    };
+    await mkdir(join(work, 'figures'));
+
+    const scoreErrors = join(work, '.score-problems.csv');
+    const score = await runScoreJob(
+      { input, instruments: opts.instruments, map: opts.map, output: join(work, 'scores.csv'), errors: scoreErrors, format: 'csv', digits: opts.digits, hooks: hooks('scoring') },
+      io,
+    );
+    const reliability = await runReliabilityJob(
+      { input, instruments: opts.instruments, map: opts.map, missing: opts.missing, boot: opts.boot, seed: opts.seed, outputs: [], hooks: hooks('reliability') },
+      stdin,
+    );
+    await writeFile(join(work, 'reliability.csv'), renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits));
+    await writeFile(join(work, 'items.csv'), renderRecordsCsv(reliability.scales.flatMap((s) => itemRecords(s)), itemColumns(), opts.digits));
+
+    const measures: MeasureTrajectories[] = [];
+    for (const loaded of opts.instruments) {
+      const inst = loaded.instrument;
+      let scaleId: string;
+      try {
+        scaleId = chooseScale(inst.scales, opts.scale !== undefined && inst.scales.some((s) => s.id === opts.scale) ? opts.scale : undefined, inst.id).id;
+      } catch (err) {
+        if (err instanceof RapportError && err.code === 'SCALE_REQUIRED') {
+          measures.push({ instrument: inst, scaleId: inst.scales[0]!.id, skipped: `${inst.id} has no total scale; name one with --scale` });
+          continue;
+        }
+        throw err;
+      }
+      const report: TrajectoryReport = await runTrajectoryJob(
+        {
+          input, instrument: loaded, scale: scaleId, map: opts.map, client: opts.client, session: opts.session, therapist: opts.therapist,
+          reliability: opts.reliability, sd: opts.sd, suddenGainCutoff: opts.suddenGainCutoff, cutoff: opts.cutoff,
+          ruptureMethod: opts.ruptureMethod, repairWindow: opts.repairWindow, outputs: [], hooks: hooks(`trajectories (${inst.id})`),
+        },
+        stdin,
+      );
+      report.input = name;
+      measures.push({ instrument: inst, scaleId, report });
+    }
+
+    // Tables across measures, with the measure in front.
+    const done = measures.filter((m): m is MeasureTrajectories & { report: TrajectoryReport } => m.report !== undefined);
+    const lead = (m: MeasureTrajectories) => ({ instrument: m.instrument.id, scale: m.scaleId });
+    await writeFile(join(work, 'trajectories.csv'), renderRecordsCsv(done.flatMap((m) => trajectoryRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits));
+    await writeFile(join(work, 'events.csv'), renderRecordsCsv(done.flatMap((m) => eventRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...EVENT_COLUMNS], opts.digits));
+    await writeFile(join(work, 'therapists.csv'), renderRecordsCsv(done.flatMap((m) => therapistRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...THERAPIST_COLUMNS], opts.digits));
+    await writeFile(join(work, 'cohort.json'), `${JSON.stringify(Object.fromEntries(done.map((m) => [`${m.instrument.id}/${m.scaleId}`, cohortObject(m.report)])), null, 2)}\n`);
+
+    // Problems: every answer problem from scoring, plus row problems found by trajectories (once each).
+    const problems: Array<ReportProblem & { instrument: string; item: string }> = (parse(await readFile(scoreErrors, 'utf8'), { columns: true }) as Array<Record<string, string>>).map((p) => ({
+      line: Number(p.line), column: p.column!, value: p.value!, code: p.code!, message: p.message!, instrument: p.instrument!, item: p.item!,
+    }));
+    await rm(scoreErrors);
+    const seen = new Set<string>();
+    for (const m of done) {
+      for (const p of m.report.problems) {
+        const key = `${p.line}/${p.code}/${p.column}`;
+        if (!LOCATION_CODES.has(p.code) || seen.has(key)) continue;
+        seen.add(key);
+        problems.push({ ...p, instrument: '', item: '' });
+      }
+    }
+    problems.sort((a, b) => a.line - b.line);
+    if (problems.length > 0) await writeFile(join(work, 'problems.csv'), renderRecordsCsv(problems.map((p) => ({ ...p })), PROBLEM_COLUMNS));
+
+    const { blocks, figures } = buildReport({
+      input: name, rows: score.rows, instruments: opts.instruments.map((l) => l.instrument), score, reliability, missing: opts.missing,
+      measures, problems, pseudonymized: opts.pseudonymize, version: opts.version,
+    });
+    for (const f of figures) await writeFile(join(work, f.file), f.svg);
+    await writeFile(join(work, 'report.md'), renderMarkdownDocument(blocks));
+    await writeFile(join(work, 'report.html'), renderHtmlDocument(`rapport report: ${name}`, blocks));
+
+    // Into place: the old report (if any) is moved aside first and removed after.
+    const target = resolve(opts.outDir);
+    let old: string | undefined;
+    if (replacing) {
+      old = `${work}.old`;
+      await rename(target, old);
+    }
+    await rename(work, target);
+    if (old) await rm(old, { recursive: true, force: true });
+    const files = [...(await readdir(target)).filter((f) => f !== 'figures'), ...figures.map((f) => f.file)].sort();
+    return { outDir: opts.outDir, files, rows: score.rows, score, reliability, measures, problems, attention: summariseAttention(done.flatMap((m) => attentionRows(m))) };
+  } catch (err) {
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  } finally {
+    if (spooled) await rm(dirname(spooled), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,122 @@
+/** rapport's figures as SVG text. Pure. File names are chosen by the caller, never from client ids. */
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import type { TrajectoryEvent } from '../trajectory/analyse.js';
+import type { Observation } from '../trajectory/series.js';
+import { axes, band, type Box, escapeXml, frame, marker, type MarkerShape, niceTicks, polyline, svgDocument } from './svg.js';
+
+const BOX: Box = { width: 640, height: 360, margin: { top: 36, right: 20, bottom: 56, left: 64 } };
+
+/** A dashed horizontal reference line with its label. */
+function cutoffLine(f: ReturnType<typeof frame>, cutoff: number | undefined, label: string): string {
+  if (cutoff === undefined || cutoff < f.y.domain[0] || cutoff > f.y.domain[1]) return '';
+  const y = f.y(cutoff).toFixed(1);
+  return `<line x1="${f.inner.left}" x2="${f.inner.right}" y1="${y}" y2="${y}" stroke="#000" stroke-dasharray="6 4"/><text x="${f.inner.right - 4}" y="${Number(y) - 4}" font-size="10" text-anchor="end">${escapeXml(label)}</text>`;
+}
+
+/** Histogram of scale scores over all administrations. */
+export function distributionFigure(scores: readonly number[], range: [number, number], label: string, title: string): string {
+  const [lo, hi] = range;
+  const step = niceTicks(0, hi - lo, 16)[1] ?? 1;
+  const bins = Math.max(1, Math.ceil((hi - lo) / step));
+  const counts = new Array<number>(bins).fill(0);
+  for (const s of scores) counts[Math.min(bins - 1, Math.max(0, Math.floor((s - lo) / step)))]!++;
+  const f = frame(BOX, [lo, lo + bins * step], [0, Math.max(1, ...counts) * 1.05]);
+  const bars = counts
+    .map((c, i) => {
+      const x0 = f.x(lo + i * step);
+      const x1 = f.x(lo + (i + 1) * step);
+      const y = f.y(c);
+      return `<rect x="${x0.toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(0, x1 - x0 - 1).toFixed(1)}" height="${(f.inner.bottom - y).toFixed(1)}" fill="#777" stroke="#000" stroke-width="0.5"><title>${lo + i * step}–${lo + (i + 1) * step}: ${c}</title></rect>`;
+    })
+    .join('\n');
+  const body = `<text x="${BOX.width / 2}" y="22" font-size="14" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>\n${axes(f, label, 'Administrations')}\n${bars}`;
+  return svgDocument(BOX.width, BOX.height, title, `Histogram of ${scores.length} scores; bins of ${step} points from ${lo} to ${hi}.`, body);
+}
+
+export interface SessionMean {
+  session: number;
+  n: number;
+  mean: number;
+  lo: number;
+  hi: number;
+}
+
+/** Mean per session with a t-based 95 % confidence interval; sessions with fewer than `minN` scores are left out. */
+export function sessionMeans(series: ReadonlyArray<readonly Observation[]>, minN = 5): SessionMean[] {
+  const by = new Map<number, number[]>();
+  for (const obs of series) for (const o of obs) (by.get(o.session) ?? by.set(o.session, []).get(o.session)!).push(o.score);
+  return [...by.entries()]
+    .filter(([, xs]) => xs.length >= minN)
+    .sort((a, b) => a[0] - b[0])
+    .map(([session, xs]) => {
+      const n = xs.length;
+      const mean = xs.reduce((a, b) => a + b, 0) / n;
+      const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+      const half = tQuantile(0.975, n - 1) * (sd / Math.sqrt(n));
+      return { session, n, mean, lo: mean - half, hi: mean + half };
+    });
+}
+
+export function cohortFigure(points: readonly SessionMean[], range: [number, number], label: string, title: string, cutoff?: { value: number; label: string }): string {
+  const sessions = points.map((p) => p.session);
+  const f = frame(BOX, [Math.min(...sessions, 1), Math.max(...sessions, 2)], range);
+  const body = [
+    `<text x="${BOX.width / 2}" y="22" font-size="14" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
+    axes(f, 'Session', label),
+    band(f, points.map((p) => [p.session, p.lo, p.hi])),
+    polyline(f, points.map((p) => [p.session, p.mean])),
+    ...points.map((p) => marker('circle', f.x(p.session), f.y(p.mean), 3, `session ${p.session}: mean ${p.mean.toFixed(2)} [${p.lo.toFixed(2)}, ${p.hi.toFixed(2)}], n = ${p.n}`)),
+    cutoffLine(f, cutoff?.value, cutoff?.label ?? ''),
+    `<text x="${f.inner.left + 6}" y="${f.inner.top + 12}" font-size="10">Line: mean; grey band: 95% CI; sessions with at least 5 scores</text>`,
+  ].join('\n');
+  return svgDocument(BOX.width, BOX.height, title, `Mean score per session with 95% confidence band over ${points.length} sessions.`, body);
+}
+
+export interface ClientPanel {
+  label: string;
+  observations: readonly Observation[];
+  events: readonly TrajectoryEvent[];
+  note: string;
+}
+
+const EVENT_MARKERS: Record<TrajectoryEvent['type'], { shape: MarkerShape; label: string }> = {
+  rupture: { shape: 'down', label: 'rupture' },
+  repair: { shape: 'circle', label: 'repair' },
+  sudden_gain: { shape: 'up', label: 'sudden gain (pregain session)' },
+  sudden_loss: { shape: 'diamond', label: 'sudden loss (preloss session)' },
+};
+
+/** Small multiples: one panel per flagged client, events marked by shape. */
+export function clientPanelsFigure(panels: readonly ClientPanel[], range: [number, number], label: string, title: string, cutoff?: number): string {
+  const cols = 3;
+  const pw = 220;
+  const ph = 150;
+  const rows = Math.max(1, Math.ceil(panels.length / cols));
+  const width = cols * pw + 20;
+  const legendY = 40 + rows * ph + 10;
+  const height = legendY + 46;
+  const box: Box = { width: pw, height: ph, margin: { top: 22, right: 10, bottom: 30, left: 40 } };
+  const parts: string[] = [`<text x="${width / 2}" y="22" font-size="14" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`];
+  const maxSession = Math.max(2, ...panels.flatMap((p) => p.observations.map((o) => o.session)));
+  panels.forEach((p, i) => {
+    const f = frame(box, [1, maxSession], range, { x: 10 + (i % cols) * pw, y: 36 + Math.floor(i / cols) * ph });
+    parts.push(`<text x="${f.inner.left}" y="${f.inner.top - 6}" font-size="10" font-weight="bold">${escapeXml(p.label)}</text><text x="${f.inner.right}" y="${f.inner.top - 6}" font-size="9" text-anchor="end">${escapeXml(p.note)}</text>`);
+    parts.push(axes(f, '', '', { small: true }));
+    if (cutoff !== undefined && cutoff >= range[0] && cutoff <= range[1]) parts.push(`<line x1="${f.inner.left}" x2="${f.inner.right}" y1="${f.y(cutoff).toFixed(1)}" y2="${f.y(cutoff).toFixed(1)}" stroke="#000" stroke-dasharray="4 3" stroke-width="0.8"/>`);
+    parts.push(polyline(f, p.observations.map((o) => [o.session, o.score]), 'stroke="#000" stroke-width="1.5"'));
+    for (const o of p.observations) parts.push(`<circle cx="${f.x(o.session).toFixed(1)}" cy="${f.y(o.score).toFixed(1)}" r="1.8" fill="#000"/>`);
+    for (const e of p.events) {
+      const m = EVENT_MARKERS[e.type];
+      const score = e.type === 'sudden_gain' || e.type === 'sudden_loss' ? e.before : e.after;
+      parts.push(marker(m.shape, f.x(e.session), f.y(score), 5, `${m.label} at session ${e.session}`));
+    }
+  });
+  let lx = 20;
+  for (const m of Object.values(EVENT_MARKERS)) {
+    parts.push(marker(m.shape, lx, legendY + 10, 5));
+    parts.push(`<text x="${lx + 10}" y="${legendY + 14}" font-size="11">${escapeXml(m.label)}</text>`);
+    lx += 32 + m.label.length * 6;
+  }
+  parts.push(`<text x="20" y="${legendY + 34}" font-size="11">x: session · y: ${escapeXml(label)}${cutoff !== undefined ? ' · dashed line: cutoff' : ''}</text>`);
+  return svgDocument(width, height, title, `Score trajectories of ${panels.length} clients flagged for attention, with ruptures, repairs and sudden changes marked.`, parts.join('\n'));
+}
