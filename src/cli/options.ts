@@ -1,7 +1,10 @@
 /** Option groups shared by several commands: defined once, parsed and checked once. */
 import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { usageError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
+import { type Preset, validateEventMap } from '../io/presets.js';
+import type { ReadOptions } from '../io/table.js';
 import type { MissingMode } from '../reliability/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 
@@ -14,8 +17,8 @@ export function parseNumberOption(value: string | undefined, option: string, ok:
 }
 
 export interface TrajectoryOptionValues {
-  client: string;
-  session: string;
+  client?: string;
+  session?: string;
   therapist?: string;
   reliability?: string;
   sd?: string;
@@ -27,8 +30,8 @@ export interface TrajectoryOptionValues {
 
 export function addTrajectoryOptions(cmd: Command, note = ''): Command {
   return cmd
-    .option('--client <col>', 'client id column', 'client_id')
-    .option('--session <col>', 'session number column (whole numbers)', 'session')
+    .option('--client <col>', 'client id column (default: client_id, or the preset\'s)')
+    .option('--session <col>', 'session number column, whole numbers (default: session, or the preset\'s)')
     .option('--therapist <col>', 'therapist column (default: therapist_id when present)')
     .option('--reliability <r>', `reliability for the RCI (default: the instrument norm, else alpha at the first administrations)${note}`)
     .option('--sd <s>', `SD for the RCI (default: SD of the clients' first scores)${note}`)
@@ -71,4 +74,64 @@ export function parseReliabilityOptions(o: ReliabilityOptionValues): { missing: 
   const boot = parseNumberOption(o.boot, '--boot', (x) => Number.isInteger(x) && x >= 0 && x <= 100_000, 'a whole number from 0 to 100000');
   const given = parseNumberOption(o.seed, '--seed', (x) => Number.isInteger(x) && x >= 0 && x < 2 ** 31, 'a whole number from 0 to 2147483647');
   return { missing: o.missing, ...(boot === undefined ? {} : { boot }), seed: given ?? randomInt(1, 2 ** 31 - 1), seedGiven: given !== undefined };
+}
+
+export interface ReadOptionValues {
+  delimiter?: string;
+  decimal?: string;
+  encoding?: string;
+  sheet?: string;
+  escapeFormulas?: boolean;
+}
+
+/** How to read the input file, and whether to neutralise formulas in CSV output. */
+export function addReadOptions(cmd: Command): Command {
+  return cmd
+    .option('--delimiter <d>', 'field delimiter: , ; tab or | (default: detected from the header line)')
+    .option('--decimal <sep>', 'decimal separator in cells: . or , (default: , when the delimiter is not a comma)')
+    .option('--encoding <name>', 'text encoding, e.g. windows-1252, latin1, utf-16le (default: from the BOM, else UTF-8)')
+    .option('--sheet <name>', 'worksheet of an .xlsx file (default: the first)')
+    .option('--no-escape-formulas', 'write text cells starting with = + - @ as they are (by default they get a leading \' so spreadsheets do not run them)');
+}
+
+export function parseReadOptions(o: ReadOptionValues): ReadOptions {
+  if (o.decimal !== undefined && o.decimal !== ',' && o.decimal !== '.') throw usageError('BAD_DECIMAL', `--decimal must be . or , not "${o.decimal}"`);
+  return {
+    ...(o.delimiter === undefined ? {} : { delimiter: o.delimiter }),
+    ...(o.decimal === undefined ? {} : { decimal: o.decimal as ',' | '.' }),
+    ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
+    ...(o.sheet === undefined ? {} : { sheet: o.sheet }),
+  };
+}
+
+export interface PresetOptionValues {
+  preset?: string;
+  eventMap?: string;
+}
+
+export function addPresetOptions(cmd: Command): Command {
+  return cmd
+    .option('--preset <tool>', 'qualtrics or redcap: their usual client/session columns (detected when unambiguous)')
+    .option('--event-map <file.json>', 'REDCap: { "<redcap_event_name>": <session number> } when event names hold no number');
+}
+
+export async function parsePresetOptions(o: PresetOptionValues): Promise<{ preset?: Preset; eventMap?: Record<string, number> }> {
+  if (o.preset !== undefined && o.preset !== 'qualtrics' && o.preset !== 'redcap') throw usageError('BAD_PRESET', `--preset must be qualtrics or redcap, not "${o.preset}"`);
+  let eventMap: Record<string, number> | undefined;
+  if (o.eventMap !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(o.eventMap, 'utf8');
+    } catch {
+      throw inputError('EVENT_MAP_NOT_FOUND', `cannot read the event map ${o.eventMap}`, { location: { file: o.eventMap } });
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (err) {
+      throw inputError('EVENT_MAP_INVALID', `${o.eventMap} is not valid JSON: ${(err as Error).message}`, { location: { file: o.eventMap } });
+    }
+    eventMap = validateEventMap(value, o.eventMap);
+  }
+  return { ...(o.preset === undefined ? {} : { preset: o.preset as Preset }), ...(eventMap ? { eventMap } : {}) };
 }

@@ -1,6 +1,6 @@
 /** `rapport reliability`: options -> the reliability job -> tables on stdout/-o, warnings on stderr. */
 import type { Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../report/csv.js';
 import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import { runReliabilityJob } from '../jobs/reliability.js';
@@ -8,11 +8,11 @@ import { writeAll } from '../io/write.js';
 import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import type { CliContext } from './context.js';
-import { addReliabilityOptions, parseReliabilityOptions, type ReliabilityOptionValues } from './options.js';
+import { addReadOptions, addReliabilityOptions, parseReadOptions, parseReliabilityOptions, type ReadOptionValues, type ReliabilityOptionValues } from './options.js';
 import type { RunState } from './main.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface ReliabilityOptions extends ReliabilityOptionValues {
+interface ReliabilityOptions extends ReliabilityOptionValues, ReadOptionValues {
   instruments: string;
   scale?: string;
   by?: string;
@@ -56,10 +56,12 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
     .option('--digits <n>', 'round numbers in CSV output to n decimals')
     .addHelpText('after', HELP);
   addReliabilityOptions(cmd);
+  addReadOptions(cmd);
   cmd.action(async (file: string, opts: ReliabilityOptions) => {
       if (!['csv', 'json', 'md'].includes(opts.format)) throw usageError('BAD_FORMAT', `--format must be csv, json or md, not "${opts.format}"`);
       const { missing, boot, seed, seedGiven } = parseReliabilityOptions(opts);
       const digits = parseDigits(opts.digits);
+      const escape = opts.escapeFormulas !== false;
       const instruments = await loadInstruments(opts.instruments);
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       warnProvisional(ctx, instruments);
@@ -69,7 +71,7 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
         { option: '--errors', path: opts.errors },
       ];
       const report = await runReliabilityJob(
-        { input: file, instruments, map, scale: opts.scale, missing, boot, seed, by: opts.by, outputs },
+        { input: file, instruments, map, scale: opts.scale, missing, boot, seed, by: opts.by, outputs, read: parseReadOptions(opts) },
         ctx.stdin,
       );
 
@@ -77,11 +79,11 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
         ? renderReliabilityJson(report, missing)
         : opts.format === 'md'
           ? renderReliabilityMarkdown(report, missing)
-          : renderRecordsCsv(report.scales.map((s) => scaleRecord(s, report.by)), scaleColumns(report.by), digits);
+          : renderRecordsCsv(report.scales.map((s) => scaleRecord(s, report.by)), scaleColumns(report.by), digits, escape);
       const writes: Array<[string | undefined, string]> = [[opts.output, main]];
-      if (opts.itemsOut) writes.push([opts.itemsOut, renderRecordsCsv(report.scales.flatMap((s) => itemRecords(s, report.by)), itemColumns(report.by), digits)]);
+      if (opts.itemsOut) writes.push([opts.itemsOut, renderRecordsCsv(report.scales.flatMap((s) => itemRecords(s, report.by)), itemColumns(report.by), digits, escape)]);
       if (opts.errors) {
-        writes.push([opts.errors, stringify([[...PROBLEM_COLUMNS], ...report.problems.map(({ line, instrument, problem: p }) => [String(line), p.column, p.value, p.code, p.message, instrument, p.itemId])])]);
+        writes.push([opts.errors, toCsv([[...PROBLEM_COLUMNS], ...report.problems.map(({ line, instrument, problem: p }) => [String(line), p.column, p.value, p.code, p.message, instrument, p.itemId])], escape)]);
       }
       await writeAll(writes, ctx.stdout);
 

@@ -8,11 +8,11 @@ import { apa } from '../report/reliability.js';
 import type { CliContext } from './context.js';
 import type { RunState } from './main.js';
 import { VERSION } from './main.js';
-import { addReliabilityOptions, addTrajectoryOptions, parseReliabilityOptions, parseTrajectoryOptions, type ReliabilityOptionValues, type TrajectoryOptionValues } from './options.js';
+import { addPresetOptions, addReadOptions, addReliabilityOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type TrajectoryOptionValues } from './options.js';
 import { createProgress } from './progress.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues {
+interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues, ReadOptionValues, PresetOptionValues {
   instruments: string;
   output: string;
   map?: string;
@@ -52,10 +52,13 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
     .addHelpText('after', HELP);
   addReliabilityOptions(cmd, 'reliability: ');
   addTrajectoryOptions(cmd, ' (one instrument only)');
+  addPresetOptions(cmd);
+  addReadOptions(cmd);
   cmd.action(async (file: string, opts: ReportOptions) => {
       if (opts.salt !== undefined && !opts.pseudonymize) throw usageError('SALT_WITHOUT_PSEUDONYMIZE', '--salt only makes sense with --pseudonymize');
       const { missing, boot, seed } = parseReliabilityOptions(opts);
       const trajectory = parseTrajectoryOptions(opts);
+      const presets = await parsePresetOptions(opts);
       const digits = parseDigits(opts.digits);
       const instruments = await loadInstruments(opts.instruments);
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
@@ -68,7 +71,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
       try {
         result = await runReportJob(
           {
-            input: file, instruments, map, outDir: opts.output, ...trajectory,
+            input: file, instruments, map, outDir: opts.output, ...trajectory, ...presets, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false,
             pseudonymize: opts.pseudonymize === true, salt: opts.salt ?? '', missing, boot, seed, scale: opts.scale,
             digits, version: VERSION,
             onPhase: (p) => progress.phase(p),

@@ -4,12 +4,14 @@ import type { Command } from 'commander';
 import { EXIT, inputError, usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import type { LoadedInstrument } from '../instrument/types.js';
+import type { Dialect, SkippedRow } from '../io/table.js';
 import { runScoreJob, type ScoreSummary } from '../jobs/score.js';
 import { type ColumnMap, validateColumnMap } from '../scoring/columns.js';
 import type { CliContext } from './context.js';
+import { addReadOptions, parseReadOptions, type ReadOptionValues } from './options.js';
 import type { RunState } from './main.js';
 
-interface ScoreOptions {
+interface ScoreOptions extends ReadOptionValues {
   instruments: string;
   output?: string;
   map?: string;
@@ -52,6 +54,21 @@ export async function readColumnMap(path: string, instruments: readonly LoadedIn
   return validateColumnMap(value, instruments.map((l) => l.instrument), path);
 }
 
+/** " (semicolon-separated, windows-1252, decimal commas; 2 Qualtrics header rows skipped)" — only what is not plain CSV. */
+export function describeInput(d: Dialect, skipped: readonly SkippedRow[]): string {
+  const parts: string[] = [];
+  const names: Record<string, string> = { ';': 'semicolon-separated', '\t': 'tab-separated', '|': 'pipe-separated' };
+  if (d.format === 'xlsx') parts.push('xlsx workbook');
+  else {
+    if (names[d.delimiter]) parts.push(names[d.delimiter]!);
+    if (d.encoding !== 'utf-8') parts.push(d.encoding);
+  }
+  if (d.decimalComma) parts.push('decimal commas');
+  const extra = skipped.length > 0 ? `${skipped.length} Qualtrics header row${skipped.length === 1 ? '' : 's'} skipped (line${skipped.length === 1 ? '' : 's'} ${skipped.map((x) => x.line).join(', ')})` : '';
+  const all = [parts.join(', '), extra].filter((x) => x !== '').join('; ');
+  return all ? ` (${all})` : '';
+}
+
 export function warnProvisional(ctx: CliContext, instruments: readonly LoadedInstrument[]): void {
   for (const { instrument: i } of instruments) {
     if (i.keyStatus === 'provisional') {
@@ -62,7 +79,7 @@ export function warnProvisional(ctx: CliContext, instruments: readonly LoadedIns
 
 function renderSummary(ctx: CliContext, s: ScoreSummary, errorsPath: string | undefined): void {
   const c = ctx.color;
-  ctx.say(`${c.bold('rapport score')}: ${s.rows} row${s.rows === 1 ? '' : 's'} read from ${s.input}`);
+  ctx.say(`${c.bold('rapport score')}: ${s.rows} row${s.rows === 1 ? '' : 's'} read from ${s.input}${describeInput(s.dialect, s.skipped)}`);
   const width = Math.max(...s.instruments.map((i) => i.id.length));
   for (const i of s.instruments) {
     const { ok, prorated, incomplete, invalid } = i.counts;
@@ -76,7 +93,7 @@ function renderSummary(ctx: CliContext, s: ScoreSummary, errorsPath: string | un
 }
 
 export function registerScoreCommand(program: Command, ctx: CliContext, state: RunState): void {
-  program
+  const cmd = program
     .command('score')
     .description('Score a response CSV: scale scores, answered counts, a status and the problems of every row.')
     .argument('<file>', 'response CSV, or - for standard input')
@@ -87,8 +104,9 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
     .option('--strict', 'exit 1 when any problem was found (the output is still written)')
     .option('--digits <n>', 'round scores to n decimals (default: full precision)')
     .option('--format <format>', 'csv or json', 'csv')
-    .addHelpText('after', SCORE_HELP)
-    .action(async (file: string, opts: ScoreOptions) => {
+    .addHelpText('after', SCORE_HELP);
+  addReadOptions(cmd);
+  cmd.action(async (file: string, opts: ScoreOptions) => {
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       const digits = parseDigits(opts.digits);
       if (opts.instruments.split(',').every((s) => s.trim() === '')) throw usageError('NO_INSTRUMENT', '-i needs at least one instrument id or file');
@@ -96,7 +114,7 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       warnProvisional(ctx, instruments);
       const summary = await runScoreJob(
-        { input: file, instruments, map, output: opts.output, errors: opts.errors, format: opts.format, digits },
+        { input: file, instruments, map, output: opts.output, errors: opts.errors, format: opts.format, digits, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false },
         { stdin: ctx.stdin, stdout: ctx.stdout },
       );
       renderSummary(ctx, summary, opts.errors);

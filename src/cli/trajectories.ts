@@ -8,11 +8,11 @@ import { writeAll } from '../io/write.js';
 import { runTrajectoryJob } from '../jobs/trajectories.js';
 import { renderTrajectoryFiles, renderTrajectoryJson } from '../report/trajectories.js';
 import type { CliContext } from './context.js';
-import { addTrajectoryOptions, parseTrajectoryOptions, type TrajectoryOptionValues } from './options.js';
+import { addPresetOptions, addReadOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type TrajectoryOptionValues } from './options.js';
 import type { RunState } from './main.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface TrajectoryOptions extends TrajectoryOptionValues {
+interface TrajectoryOptions extends TrajectoryOptionValues, ReadOptionValues, PresetOptionValues {
   instruments?: string;
   scale?: string;
   scoreColumn?: string;
@@ -52,6 +52,8 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
     .option('--digits <n>', 'round numbers in CSV output to n decimals')
     .addHelpText('after', HELP);
   addTrajectoryOptions(cmd);
+  addPresetOptions(cmd);
+  addReadOptions(cmd);
   cmd.action(async (file: string, opts: TrajectoryOptions) => {
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       if ((opts.instruments === undefined) === (opts.scoreColumn === undefined)) throw usageError('MEASURE_REQUIRED', 'give either -i <instrument> or --score-column <col>');
@@ -59,6 +61,9 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
       if (opts.instruments !== undefined && (opts.higherIsBetter || opts.lowerIsBetter)) throw usageError('DIRECTION_FROM_INSTRUMENT', 'with -i, the direction comes from the instrument definition (higherIsBetter)');
       if (opts.format === 'csv' && opts.output === undefined) throw usageError('OUTPUT_REQUIRED', 'trajectories writes several files: give -o <dir>, or --format json for standard output');
       const trajectory = parseTrajectoryOptions(opts);
+      const presets = await parsePresetOptions(opts);
+      const read = parseReadOptions(opts);
+      const escape = opts.escapeFormulas !== false;
       const digits = parseDigits(opts.digits);
       let instrument;
       if (opts.instruments !== undefined) {
@@ -78,6 +83,8 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
           higherIsBetter: opts.scoreColumn !== undefined ? opts.higherIsBetter === true : undefined,
           map,
           ...trajectory,
+          ...presets,
+          read,
           outputs: [...files.map((path) => ({ option: '-o', path })), ...(opts.format === 'json' && opts.output ? [{ option: '-o', path: join(opts.output, 'trajectories.json') }] : [])],
         },
         ctx.stdin,
@@ -87,7 +94,7 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
         await writeAll([[undefined, renderTrajectoryJson(report)]], ctx.stdout);
       } else {
         await mkdir(opts.output!, { recursive: true });
-        const outputs = opts.format === 'json' ? { 'trajectories.json': renderTrajectoryJson(report) } : renderTrajectoryFiles(report, digits);
+        const outputs = opts.format === 'json' ? { 'trajectories.json': renderTrajectoryJson(report) } : renderTrajectoryFiles(report, digits, escape);
         await writeAll(Object.entries(outputs).map(([name, text]) => [join(opts.output!, name), text] as const), ctx.stdout);
       }
 

@@ -1,12 +1,12 @@
 /**
- * Reading response CSVs as a stream of records with their file line numbers. The only place that
- * knows about csv-parse; its errors become RapportErrors with file, line and a hint (exit 3).
- * Memory does not grow with the number of rows.
+ * Shared pieces of reading response files: opening a path or standard input, the record shape with
+ * file line numbers, duplicate-header detection, and csv-parse errors turned into RapportErrors with
+ * file, line and a hint (exit 3). The readers are src/io/table.ts (CSV) and src/io/xlsx.ts.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError } from 'csv-parse';
 import { inputError, RapportError } from '../errors.js';
 
 export interface CsvRecord {
@@ -46,14 +46,23 @@ const CSV_HINTS: Record<string, string> = {
   CSV_RECORD_INCONSISTENT_COLUMNS: 'this row has a different number of fields than the header',
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text follows a closing quote: quote the whole field',
   CSV_MAX_RECORD_SIZE: 'a field is extremely long: is this really a CSV file?',
+  INVALID_OPENING_QUOTE: 'a " in the middle of a field: double it ("") and quote the whole field, or remove it',
 };
 
-function csvFailure(err: unknown, name: string): RapportError {
+export function csvFailure(err: unknown, name: string, atLine?: number): RapportError {
   if (err instanceof RapportError) return err;
   if (err instanceof CsvError) {
-    const line = (err as CsvError & { lines?: number }).lines;
-    const code = err.code === 'CSV_QUOTE_NOT_CLOSED' ? 'CSV_UNCLOSED_QUOTE' : err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? 'CSV_RAGGED_ROW' : err.code;
-    return inputError(code, `cannot parse ${name}: ${err.message.replace(/ at line \d+$/, '')}`, {
+    const line = atLine ?? (err as CsvError & { lines?: number }).lines;
+    const renamed: Record<string, string> = {
+      CSV_QUOTE_NOT_CLOSED: 'CSV_UNCLOSED_QUOTE',
+      CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'CSV_RAGGED_ROW',
+      CSV_INVALID_CLOSING_QUOTE: 'CSV_INVALID_QUOTE',
+      CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'CSV_INVALID_QUOTE',
+    INVALID_OPENING_QUOTE: 'CSV_INVALID_QUOTE',
+    };
+    const code = renamed[err.code] ?? err.code;
+    const message = code === 'CSV_UNCLOSED_QUOTE' && atLine !== undefined ? `a quoted field starting on line ${atLine} is never closed` : err.message.replace(/ at line \d+$/, '');
+    return inputError(code, `cannot parse ${name}: ${message}`, {
       location: { file: name, ...(line === undefined ? {} : { line }) },
       hint: CSV_HINTS[err.code] ?? 'fix the file and run again',
       cause: err,
@@ -74,53 +83,4 @@ export function findDuplicateHeaders(header: readonly string[]): string[] {
     else seen.set(key, i);
   });
   return dups;
-}
-
-/**
- * Parses a CSV stream: the first non-empty record is the header, then data records lazily.
- * Empty lines are skipped (they are not rows). Ragged rows, unclosed quotes and duplicate
- * header names are unusable input.
- */
-export async function readCsv(stream: Readable, name: string): Promise<CsvSource> {
-  let bytes = 0;
-  stream.on('data', (chunk: Buffer | string) => {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-  });
-  const parser = parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: false });
-  stream.on('error', (err) => parser.destroy(err));
-  stream.pipe(parser);
-  const iterator = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
-
-  const next = async (): Promise<CsvRecord | undefined> => {
-    let r;
-    try {
-      r = await iterator.next();
-    } catch (err) {
-      throw csvFailure(err, name);
-    }
-    if (r.done) return undefined;
-    const { record, info } = r.value;
-    // csv-parse counts lines up to the end of the record; a quoted field may span lines.
-    let embedded = 0;
-    for (const f of record) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) embedded++;
-    return { fields: record, line: info.lines - embedded };
-  };
-
-  const first = await next();
-  if (!first) throw inputError('CSV_EMPTY', `${name} is empty: there is no header row`, { location: { file: name }, hint: 'export the data again with a header row' });
-  const dups = findDuplicateHeaders(first.fields);
-  if (dups.length > 0) {
-    throw inputError('CSV_DUPLICATE_HEADER', `${name} has duplicate column names: ${dups.join(', ')}`, {
-      location: { file: name, line: first.line },
-      hint: 'rename the columns so every name is unique',
-    });
-  }
-  const firstData = await next();
-  if (!firstData) throw inputError('CSV_NO_ROWS', `${name} has a header but no data rows`, { location: { file: name, line: first.line }, hint: 'is this the right file? an export with no responses has nothing to score' });
-
-  async function* records(): AsyncGenerator<CsvRecord> {
-    yield firstData!;
-    for (let r = await next(); r; r = await next()) yield r;
-  }
-  return { name, header: first.fields, headerLine: first.line, records: records(), bytesRead: () => bytes };
 }

@@ -5,40 +5,39 @@
 import type { Readable } from 'node:stream';
 import { inputError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
-import { type CsvSource, openInput, readCsv } from '../io/csv-read.js';
+import { openTable, type ReadOptions, type SkippedRow, type TableSource } from '../io/table.js';
 import { assertDistinctPaths } from '../io/write.js';
 import { type ColumnMap, nearestNames, resolveItemColumns } from '../scoring/columns.js';
 import { buildScoringPlan, type ScoringPlan } from '../scoring/score.js';
 
 export interface PreparedInput {
-  csv: CsvSource;
+  csv: TableSource;
   plans: ScoringPlan[];
 }
 
 /** Optional hooks every job passes through to the reader. */
 export interface InputHooks {
-  /** Given the header, a function that may rewrite each row's fields in place (e.g. pseudonymisation). */
-  transform?: (header: readonly string[]) => (fields: string[]) => void;
+  /** Given the header (and rows skipped above the data), a function that may rewrite each row's fields in place (e.g. pseudonymisation). */
+  transform?: (header: readonly string[], skipped: readonly SkippedRow[]) => (fields: string[]) => void;
   /** Called now and then with the bytes read so far. */
   onProgress?: (bytesRead: number) => void;
 }
 
 export async function prepareInput(
-  opts: { input: string; instruments: readonly LoadedInstrument[]; map?: ColumnMap; outputs: Array<{ option: string; path: string | undefined }>; hooks?: InputHooks },
+  opts: { input: string; instruments: readonly LoadedInstrument[]; map?: ColumnMap; outputs: Array<{ option: string; path: string | undefined }>; hooks?: InputHooks; read?: ReadOptions },
   stdin: Readable,
 ): Promise<PreparedInput> {
   await assertDistinctPaths(opts.input, opts.outputs);
-  const { name, stream } = await openInput(opts.input, stdin);
-  const csv = withHooks(await readCsv(stream, name), opts.hooks);
+  const csv = withHooks(await openTable(opts.input, stdin, opts.read), opts.hooks);
   const plans = opts.instruments.map(({ instrument }) =>
-    buildScoringPlan(instrument, resolveItemColumns(csv.header, instrument, opts.map?.[instrument.id]), csv.header),
+    buildScoringPlan(instrument, resolveItemColumns(csv.header, instrument, opts.map?.[instrument.id]), csv.header, { decimalComma: csv.dialect.decimalComma }),
   );
   return { csv, plans };
 }
 
-function withHooks(csv: CsvSource, hooks: InputHooks | undefined): CsvSource {
+function withHooks(csv: TableSource, hooks: InputHooks | undefined): TableSource {
   if (!hooks?.transform && !hooks?.onProgress) return csv;
-  const transform = hooks.transform?.(csv.header);
+  const transform = hooks.transform?.(csv.header, csv.skipped);
   const onProgress = hooks.onProgress;
   const source = csv.records;
   async function* records() {

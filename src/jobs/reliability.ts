@@ -5,6 +5,7 @@
  * raw item–total correlations and the bootstrap need the rows themselves.
  */
 import type { Readable } from 'node:stream';
+import type { ReadOptions } from '../io/table.js';
 import { usageError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { readItems } from '../scoring/score.js';
@@ -19,6 +20,7 @@ import { findColumn, type InputHooks, prepareInput } from './prepare.js';
 export interface ReliabilityJobOptions {
   input: string;
   hooks?: InputHooks;
+  read?: ReadOptions;
   instruments: readonly LoadedInstrument[];
   map?: ColumnMap;
   scale?: string;

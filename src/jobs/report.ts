@@ -23,6 +23,8 @@ import type { MissingMode } from '../reliability/analyse.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import { findColumn, type InputHooks } from './prepare.js';
+import { type Preset, resolveRoles } from '../io/presets.js';
+import type { ReadOptions, SkippedRow } from '../io/table.js';
 import { runReliabilityJob } from './reliability.js';
 import { runScoreJob, type ScoreSummary } from './score.js';
 import { chooseScale, runTrajectoryJob, type TrajectoryReport } from './trajectories.js';
@@ -32,8 +34,8 @@ export interface ReportJobOptions {
   instruments: readonly LoadedInstrument[];
   map?: ColumnMap;
   outDir: string;
-  client: string;
-  session: string;
+  client?: string;
+  session?: string;
   therapist?: string;
   pseudonymize: boolean;
   salt: string;
@@ -48,6 +50,10 @@ export interface ReportJobOptions {
   ruptureMethod: RuptureMethod;
   repairWindow: number;
   digits?: number;
+  escapeFormulas?: boolean;
+  read?: ReadOptions;
+  preset?: Preset;
+  eventMap?: Record<string, number>;
   version: string;
   /** Told when a pass over the data starts, and how far it got (bytes of `total`). */
   onPhase?: (phase: string) => void;
@@ -86,12 +92,13 @@ async function checkOutDir(outDir: string, input: string): Promise<boolean> {
   return true;
 }
 
-function pseudonymHooks(opts: ReportJobOptions, name: string): InputHooks['transform'] {
+function pseudonymHooks(opts: ReportJobOptions, name: string): ((header: readonly string[], skipped: readonly SkippedRow[]) => (fields: string[]) => void) | undefined {
   if (!opts.pseudonymize) return undefined;
   const p = createPseudonymizer(opts.salt);
-  return (header) => {
-    const c = findColumn(header, opts.client, '--client', name);
-    const t = opts.therapist !== undefined ? findColumn(header, opts.therapist, '--therapist', name) : header.findIndex((h) => h.trim().toLowerCase() === 'therapist_id');
+  return (header, skipped) => {
+    const roles = resolveRoles(header, skipped, opts, (column, option) => findColumn(header, column, option, name));
+    const c = roles.client;
+    const t = roles.therapist;
     return (fields) => {
       fields[c] = p.code('client', (fields[c] ?? '').trim());
       if (t >= 0) fields[t] = p.code('therapist', (fields[t] ?? '').trim());
@@ -134,21 +141,22 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
     const hooks = (phase: string): InputHooks => {
       opts.onPhase?.(phase);
       const transform = pseudonymHooks(opts, name);
-      return { ...(transform ? { transform } : {}), onProgress: (b) => opts.onProgress?.(b, total) };
+      return { ...(transform ? { transform } : {}), onProgress: (b: number) => opts.onProgress?.(b, total) };
     };
     await mkdir(join(work, 'figures'));
+    const escape = opts.escapeFormulas !== false;
 
     const scoreErrors = join(work, '.score-problems.csv');
     const score = await runScoreJob(
-      { input, instruments: opts.instruments, map: opts.map, output: join(work, 'scores.csv'), errors: scoreErrors, format: 'csv', digits: opts.digits, hooks: hooks('scoring') },
+      { input, instruments: opts.instruments, map: opts.map, output: join(work, 'scores.csv'), errors: scoreErrors, format: 'csv', digits: opts.digits, escapeFormulas: escape, read: opts.read, hooks: hooks('scoring') },
       io,
     );
     const reliability = await runReliabilityJob(
-      { input, instruments: opts.instruments, map: opts.map, missing: opts.missing, boot: opts.boot, seed: opts.seed, outputs: [], hooks: hooks('reliability') },
+      { input, instruments: opts.instruments, map: opts.map, missing: opts.missing, boot: opts.boot, seed: opts.seed, outputs: [], read: opts.read, hooks: hooks('reliability') },
       stdin,
     );
-    await writeFile(join(work, 'reliability.csv'), renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits));
-    await writeFile(join(work, 'items.csv'), renderRecordsCsv(reliability.scales.flatMap((s) => itemRecords(s)), itemColumns(), opts.digits));
+    await writeFile(join(work, 'reliability.csv'), renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits, escape));
+    await writeFile(join(work, 'items.csv'), renderRecordsCsv(reliability.scales.flatMap((s) => itemRecords(s)), itemColumns(), opts.digits, escape));
 
     const measures: MeasureTrajectories[] = [];
     for (const loaded of opts.instruments) {
@@ -166,6 +174,7 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       const report: TrajectoryReport = await runTrajectoryJob(
         {
           input, instrument: loaded, scale: scaleId, map: opts.map, client: opts.client, session: opts.session, therapist: opts.therapist,
+          preset: opts.preset, eventMap: opts.eventMap, read: opts.read,
           reliability: opts.reliability, sd: opts.sd, suddenGainCutoff: opts.suddenGainCutoff, cutoff: opts.cutoff,
           ruptureMethod: opts.ruptureMethod, repairWindow: opts.repairWindow, outputs: [], hooks: hooks(`trajectories (${inst.id})`),
         },
@@ -178,9 +187,9 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
     // Tables across measures, with the measure in front.
     const done = measures.filter((m): m is MeasureTrajectories & { report: TrajectoryReport } => m.report !== undefined);
     const lead = (m: MeasureTrajectories) => ({ instrument: m.instrument.id, scale: m.scaleId });
-    await writeFile(join(work, 'trajectories.csv'), renderRecordsCsv(done.flatMap((m) => trajectoryRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits));
-    await writeFile(join(work, 'events.csv'), renderRecordsCsv(done.flatMap((m) => eventRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...EVENT_COLUMNS], opts.digits));
-    await writeFile(join(work, 'therapists.csv'), renderRecordsCsv(done.flatMap((m) => therapistRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...THERAPIST_COLUMNS], opts.digits));
+    await writeFile(join(work, 'trajectories.csv'), renderRecordsCsv(done.flatMap((m) => trajectoryRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits, escape));
+    await writeFile(join(work, 'events.csv'), renderRecordsCsv(done.flatMap((m) => eventRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...EVENT_COLUMNS], opts.digits, escape));
+    await writeFile(join(work, 'therapists.csv'), renderRecordsCsv(done.flatMap((m) => therapistRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...THERAPIST_COLUMNS], opts.digits, escape));
     await writeFile(join(work, 'cohort.json'), `${JSON.stringify(Object.fromEntries(done.map((m) => [`${m.instrument.id}/${m.scaleId}`, cohortObject(m.report)])), null, 2)}\n`);
 
     // Problems: every answer problem from scoring, plus row problems found by trajectories (once each).
@@ -198,7 +207,7 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       }
     }
     problems.sort((a, b) => a.line - b.line);
-    if (problems.length > 0) await writeFile(join(work, 'problems.csv'), renderRecordsCsv(problems.map((p) => ({ ...p })), PROBLEM_COLUMNS));
+    if (problems.length > 0) await writeFile(join(work, 'problems.csv'), renderRecordsCsv(problems.map((p) => ({ ...p })), PROBLEM_COLUMNS, undefined, escape));
 
     const { blocks, figures } = buildReport({
       input: name, rows: score.rows, instruments: opts.instruments.map((l) => l.instrument), score, reliability, missing: opts.missing,

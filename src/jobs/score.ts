@@ -4,9 +4,10 @@
  * when the whole input was read; on any failure they are removed.
  */
 import type { Readable, Writable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
+import type { Dialect, ReadOptions, SkippedRow } from '../io/table.js';
 import { inputError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
+import { toCsv } from '../report/csv.js';
 import { fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
@@ -16,6 +17,7 @@ import { type InputHooks, prepareInput } from './prepare.js';
 export interface ScoreJobOptions {
   input: string;
   hooks?: InputHooks;
+  read?: ReadOptions;
   instruments: readonly LoadedInstrument[];
   map?: ColumnMap;
   /** A path, or '-'/undefined for standard output. */
@@ -23,6 +25,8 @@ export interface ScoreJobOptions {
   errors?: string;
   format: 'csv' | 'json';
   digits?: number;
+  /** Neutralise text cells that a spreadsheet would run as formulas (default true). */
+  escapeFormulas?: boolean;
 }
 
 export interface InstrumentSummary {
@@ -34,6 +38,9 @@ export interface InstrumentSummary {
 export interface ScoreSummary {
   input: string;
   rows: number;
+  /** Rows read but not data (Qualtrics header rows), and how the file was read. */
+  skipped: SkippedRow[];
+  dialect: Dialect;
   problems: number;
   instruments: InstrumentSummary[];
 }
@@ -72,20 +79,23 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     const summary: ScoreSummary = {
       input: csv.name,
       rows: 0,
+      skipped: csv.skipped,
+      dialect: csv.dialect,
       problems: 0,
       instruments: instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 })),
     };
     const json = opts.format === 'json';
-    await out.write(json ? '[' : stringify([[...csv.header, ...added]]));
-    if (errors) await errors.write(stringify([[...PROBLEM_COLUMNS]]));
+    const escape = opts.escapeFormulas !== false;
+    await out.write(json ? '[' : toCsv([[...csv.header, ...added]], escape));
+    if (errors) await errors.write(toCsv([[...PROBLEM_COLUMNS]], escape));
 
     let rows: string[][] = [];
     let jsonChunks: string[] = [];
     let problemRows: string[][] = [];
     const flush = async () => {
       if (json && jsonChunks.length > 0) await out.write(jsonChunks.join(''));
-      else if (rows.length > 0) await out.write(stringify(rows));
-      if (errors && problemRows.length > 0) await errors.write(stringify(problemRows));
+      else if (rows.length > 0) await out.write(toCsv(rows, escape));
+      if (errors && problemRows.length > 0) await errors.write(toCsv(problemRows, escape));
       rows = [];
       jsonChunks = [];
       problemRows = [];

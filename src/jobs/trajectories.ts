@@ -5,28 +5,35 @@
  * are kept in memory.
  */
 import type { Readable } from 'node:stream';
+import type { ReadOptions } from '../io/table.js';
 import { usageError } from '../errors.js';
 import type { LoadedInstrument, Scale } from '../instrument/types.js';
 import type { ColumnMap } from '../scoring/columns.js';
+import { parseDecimal } from '../scoring/response.js';
 import { readItems, scoreItems } from '../scoring/score.js';
 import { cronbachAlpha } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import type { Administration } from '../trajectory/series.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
+import { type Preset, readSession, resolveRoles } from '../io/presets.js';
+import type { SkippedRow } from '../io/table.js';
 
 export interface TrajectoryJobOptions {
   input: string;
   hooks?: InputHooks;
+  read?: ReadOptions;
   instrument?: LoadedInstrument;
   scale?: string;
   scoreColumn?: string;
   higherIsBetter?: boolean;
   map?: ColumnMap;
-  client: string;
-  session: string;
-  /** undefined: use therapist_id when the file has it. */
+  /** Column names; undefined: client_id / session / therapist_id, or the preset's conventions. */
+  client?: string;
+  session?: string;
   therapist?: string;
+  preset?: Preset;
+  eventMap?: Record<string, number>;
   reliability?: number;
   sd?: number;
   suddenGainCutoff?: number;
@@ -50,6 +57,11 @@ export interface TrajectoryReport {
   measure: string;
   higherIsBetter: boolean;
   columns: { client: string; session: string; therapist: string | null };
+  preset?: Preset;
+  /** REDCap base rows (no repeat instance): read for the therapist, not administrations. */
+  baseRows: number;
+  /** Rows skipped before the data (Qualtrics header rows). */
+  skipped: SkippedRow[];
   clinicalCutoff: number | null;
   cutoffIsClinical: boolean;
   result: TrajectoryResult;
@@ -57,8 +69,6 @@ export interface TrajectoryReport {
   parameters: Record<string, unknown>;
 }
 
-const INTEGER = /^[+-]?\d+(\.0*)?$/;
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** The scale to follow: --scale, else `total`, else the instrument's only scale. */
 export function chooseScale(scales: readonly Scale[], wanted: string | undefined, instrumentId: string): Scale {
@@ -83,13 +93,12 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     throw usageError('RELIABILITY_REQUIRED', 'with --score-column, give the reliability for the RCI with --reliability r', 'rapport cannot estimate alpha without the items; use -i <instrument> to score from items instead');
   }
 
-  const { csv, plans } = await prepareInput({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs, hooks: opts.hooks }, stdin);
-  const clientCol = findColumn(csv.header, opts.client, '--client', csv.name);
-  const sessionCol = findColumn(csv.header, opts.session, '--session', csv.name);
+  const { csv, plans } = await prepareInput({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs, hooks: opts.hooks, read: opts.read }, stdin);
+  const roles = resolveRoles(csv.header, csv.skipped, opts, (column, option) => findColumn(csv.header, column, option, csv.name));
+  const clientCol = roles.client;
+  const sessionCol = roles.session.index;
+  const therapistCol = roles.therapist;
   const scoreCol = opts.scoreColumn === undefined ? -1 : findColumn(csv.header, opts.scoreColumn, '--score-column', csv.name);
-  let therapistCol = -1;
-  if (opts.therapist !== undefined) therapistCol = findColumn(csv.header, opts.therapist, '--therapist', csv.name);
-  else therapistCol = csv.header.findIndex((h) => h.trim().toLowerCase() === 'therapist_id');
   const plan = plans[0];
   const scaleIndex = inst && scale ? inst.scales.indexOf(scale) : -1;
   const scaleItems = plan && scale ? scale.items.map((id) => inst!.items.findIndex((it) => it.id === id)) : [];
@@ -97,18 +106,24 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
   const admins: Administration[] = [];
   const itemValues: Float64Array[] = [];
   const problems: RowProblem[] = [];
+  const baseTherapist = new Map<string, string>();
+  let baseRows = 0;
   let rows = 0;
   for await (const record of csv.records) {
     rows++;
     const f = record.fields;
     const client = (f[clientCol] ?? '').trim();
-    const sessionText = (f[sessionCol] ?? '').trim();
     if (client === '') {
       problems.push({ line: record.line, column: csv.header[clientCol]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
       continue;
     }
-    if (!INTEGER.test(sessionText)) {
-      problems.push({ line: record.line, column: csv.header[sessionCol]!, value: sessionText, code: 'SESSION_NOT_INTEGER', message: `session "${sessionText}" is not a whole number: the row is left out` });
+    const session = readSession(f, roles.session);
+    if (!session.ok) {
+      if (session.base) {
+        baseRows++;
+        const t = therapistCol >= 0 ? (f[therapistCol] ?? '').trim() : '';
+        if (t !== '') baseTherapist.set(client, t);
+      } else problems.push({ line: record.line, column: csv.header[sessionCol]!, value: session.value, code: session.code, message: session.message });
       continue;
     }
     let score: number | null = null;
@@ -120,11 +135,14 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
       if (needAlpha) itemValues[admins.length] = Float64Array.from(scaleItems, (i) => items.values[i]!);
     } else {
       const raw = (f[scoreCol] ?? '').trim();
-      if (NUMBER.test(raw)) score = Number(raw);
+      const value = parseDecimal(raw, csv.dialect.decimalComma);
+      if (!Number.isNaN(value)) score = value;
       else if (raw !== '') problems.push({ line: record.line, column: csv.header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
     }
-    admins.push({ client, session: Number(sessionText), score, therapist: therapistCol >= 0 ? (f[therapistCol] ?? '').trim() : '', line: record.line });
+    admins.push({ client, session: session.session, score, therapist: therapistCol >= 0 ? (f[therapistCol] ?? '').trim() : '', line: record.line });
   }
+  // REDCap keeps non-repeating fields (the therapist) on the record's base row.
+  for (const a of admins) if (a.therapist === '') a.therapist = baseTherapist.get(a.client) ?? '';
 
   // The RCI's reliability: --reliability, the instrument's norm, or alpha at each client's first valid administration.
   let reliability = opts.reliability;
@@ -169,6 +187,9 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     measure,
     higherIsBetter,
     columns: { client: csv.header[clientCol]!, session: csv.header[sessionCol]!, therapist: therapistCol >= 0 ? csv.header[therapistCol]! : null },
+    ...(roles.preset ? { preset: roles.preset } : {}),
+    baseRows,
+    skipped: csv.skipped,
     clinicalCutoff: clinicalCutoff ?? null,
     cutoffIsClinical,
     result,
@@ -181,6 +202,8 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
       higher_is_better: higherIsBetter,
       client_column: csv.header[clientCol],
       session_column: csv.header[sessionCol],
+      session_from: roles.session.kind === 'column' ? 'column' : roles.session.kind === 'redcap-instance' ? 'REDCap repeat instance' : roles.session.map ? 'REDCap event name via --event-map' : 'REDCap event name (its number)',
+      preset: roles.preset ?? null,
       therapist_column: therapistCol >= 0 ? csv.header[therapistCol] : null,
       rci_z: 1.96,
       rupture_method: opts.ruptureMethod,

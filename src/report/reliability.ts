@@ -2,7 +2,7 @@
  * Renderings of reliability results: CSV/JSON records with the contract's field names, and a
  * Markdown report a researcher can paste into a paper. Pure: everything returns strings or objects.
  */
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from './csv.js';
 import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
 import { formatNumber } from './format.js';
 
@@ -97,9 +97,9 @@ export function itemRecords(s: ScaleReport, by?: string): RecordOut[] {
   });
 }
 
-export function renderRecordsCsv(records: readonly RecordOut[], columns: readonly string[], digits?: number): string {
+export function renderRecordsCsv(records: readonly RecordOut[], columns: readonly string[], digits?: number, escapeFormulas = true): string {
   const cell = (v: Value): string => (v === null ? '' : typeof v === 'number' ? formatNumber(v, digits) : v);
-  return stringify([[...columns], ...records.map((r) => columns.map((c) => cell(r[c] ?? null)))]);
+  return toCsv([[...columns], ...records.map((r) => columns.map((c) => cell(r[c] ?? null)))], escapeFormulas);
 }
 
 export function renderReliabilityJson(report: ReliabilityReport, missing: string): string {

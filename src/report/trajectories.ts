@@ -94,14 +94,14 @@ export function cohortObject(report: TrajectoryReport): Record<string, unknown> 
 
 export const renderCohortJson = (report: TrajectoryReport): string => `${JSON.stringify(cohortObject(report), null, 2)}\n`;
 
-export function renderTrajectoryFiles(report: TrajectoryReport, digits?: number): Record<string, string> {
+export function renderTrajectoryFiles(report: TrajectoryReport, digits?: number, escapeFormulas = true): Record<string, string> {
   const files: Record<string, string> = {
-    'trajectories.csv': renderRecordsCsv(trajectoryRows(report), trajectoryColumns(report), digits),
-    'events.csv': renderRecordsCsv(eventRows(report), EVENT_COLUMNS, digits),
-    'therapists.csv': renderRecordsCsv(therapistRows(report), THERAPIST_COLUMNS, digits),
+    'trajectories.csv': renderRecordsCsv(trajectoryRows(report), trajectoryColumns(report), digits, escapeFormulas),
+    'events.csv': renderRecordsCsv(eventRows(report), EVENT_COLUMNS, digits, escapeFormulas),
+    'therapists.csv': renderRecordsCsv(therapistRows(report), THERAPIST_COLUMNS, digits, escapeFormulas),
     'cohort.json': renderCohortJson(report),
   };
-  if (report.problems.length > 0) files['problems.csv'] = renderRecordsCsv(report.problems.map((p) => ({ ...p })), TRAJECTORY_PROBLEM_COLUMNS);
+  if (report.problems.length > 0) files['problems.csv'] = renderRecordsCsv(report.problems.map((p) => ({ ...p })), TRAJECTORY_PROBLEM_COLUMNS, undefined, escapeFormulas);
   return files;
 }
 

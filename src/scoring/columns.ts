@@ -66,7 +66,7 @@ export function resolveItemColumns(header: readonly string[], instrument: Instru
   return indices;
 }
 
-/** Checks a --map file's content against the instruments in use; unknown instruments or items are errors. */
+/** Checks a --map file's content against the instruments in use: their entries must name existing items. */
 export function validateColumnMap(map: unknown, instruments: readonly Instrument[], file: string): ColumnMap {
   const fail = (message: string, jsonPath: string) =>
     inputError('MAP_INVALID', message, { location: { file, jsonPath }, hint: 'the map is { "<instrument id>": { "<item id>": "<column name>" } }' });
@@ -74,7 +74,8 @@ export function validateColumnMap(map: unknown, instruments: readonly Instrument
   const out: ColumnMap = {};
   for (const [instId, items] of Object.entries(map)) {
     const inst = instruments.find((i) => i.id === instId);
-    if (!inst) throw fail(`the map names instrument "${instId}", which is not among those being scored (${instruments.map((i) => i.id).join(', ')})`, `$[${JSON.stringify(instId)}]`);
+    // One map file may serve several commands: entries for instruments not scored now are left alone.
+    if (!inst) continue;
     if (typeof items !== 'object' || items === null || Array.isArray(items)) throw fail(`"${instId}" must map item ids to column names`, `$[${JSON.stringify(instId)}]`);
     const entries: Record<string, string> = {};
     for (const [itemId, column] of Object.entries(items as Record<string, unknown>)) {

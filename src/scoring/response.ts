@@ -27,26 +27,36 @@ export function normalizeLabel(text: string): string {
 export interface ResponseParser {
   readonly scale: ResponseScale;
   readonly labels: ReadonlyMap<string, number>;
+  /** Accept "7,5" as 7.5 (files whose delimiter is not a comma, or --decimal ,). */
+  readonly decimalComma: boolean;
 }
 
-export function buildResponseParser(scale: ResponseScale): ResponseParser {
+export function buildResponseParser(scale: ResponseScale, opts: { decimalComma?: boolean } = {}): ResponseParser {
   const labels = new Map<string, number>();
   for (const [value, text] of Object.entries(scale.labels ?? {})) labels.set(normalizeLabel(text), Number(value));
-  return { scale, labels };
+  return { scale, labels, decimalComma: opts.decimalComma === true };
+}
+
+const DECIMAL_COMMA = /^[+-]?(\d+(,\d*)?|,\d+)$/;
+
+/** A plain decimal number, with a decimal comma when allowed; NaN otherwise. */
+export function parseDecimal(text: string, decimalComma: boolean): number {
+  if (NUMBER.test(text)) return Number(text);
+  if (decimalComma && DECIMAL_COMMA.test(text)) return Number(text.replace(',', '.'));
+  return Number.NaN;
 }
 
 export function parseResponse(raw: string, parser: ResponseParser): ParsedResponse {
   const text = raw.trim();
   if (text === '') return MISSING;
   const { min, max, continuous } = parser.scale;
-  let value: number;
-  if (NUMBER.test(text)) {
-    value = Number(text);
-  } else {
+  let value = parseDecimal(text, parser.decimalComma);
+  if (Number.isNaN(value)) {
     const labelled = parser.labels.get(normalizeLabel(text));
     if (labelled === undefined) {
-      const known = [...parser.labels.keys()].length > 0 ? ' or one of the response labels' : '';
-      return { kind: 'problem', code: 'RESPONSE_NOT_NUMERIC', message: `"${text}" is not a number${known}` };
+      const known = parser.labels.size > 0 ? ' or one of the response labels' : '';
+      const comma = !parser.decimalComma && DECIMAL_COMMA.test(text) ? ' (a decimal comma? read the file with --decimal ,)' : '';
+      return { kind: 'problem', code: 'RESPONSE_NOT_NUMERIC', message: `"${text}" is not a number${known}${comma}` };
     }
     value = labelled;
   }

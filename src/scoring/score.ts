@@ -46,11 +46,11 @@ export interface ScoringPlan {
   scales: PlannedScale[];
 }
 
-export function buildScoringPlan(instrument: Instrument, columns: number[], header: readonly string[]): ScoringPlan {
+export function buildScoringPlan(instrument: Instrument, columns: number[], header: readonly string[], opts: { decimalComma?: boolean } = {}): ScoringPlan {
   const position = new Map(instrument.items.map((item, i) => [item.id, i]));
   return {
     instrument,
-    parser: buildResponseParser(instrument.responseScale),
+    parser: buildResponseParser(instrument.responseScale, opts),
     columns,
     columnNames: columns.map((c) => header[c] ?? ''),
     reverse: instrument.items.map((item) => item.reverse === true),

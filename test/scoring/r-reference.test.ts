@@ -39,7 +39,7 @@ describe('problem codes agree with the fixture table (fixtures/score/expected_pr
   it('reports exactly the expected invalid cells with their codes and file lines', async () => {
     const { tempDir } = await import('../helpers/tmp.js');
     const errorsPath = `${tempDir()}/problems.csv`;
-    const result = await runCli(['score', 'fixtures/score/responses.csv', '-i', 'wai-s,wai-sr,ors,seq', '-o', '-', '--errors', errorsPath]);
+    const result = await runCli(['score', 'fixtures/score/responses.csv', '-i', 'wai-s,wai-sr,ors,seq', '-o', '-', '--errors', errorsPath, '--no-escape-formulas']);
     expect(result.code).toBe(0);
     const ids = readCsvObjects('fixtures/score/responses.csv').map((r) => r.id!);
     // No field spans lines, so data row i sits on file line i + 2.
