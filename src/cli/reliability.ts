@@ -1,12 +1,10 @@
 /** `rapport reliability`: options -> the reliability job -> tables on stdout/-o, warnings on stderr. */
 import type { Command } from 'commander';
-import { toCsv } from '../report/csv.js';
 import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
-import { runReliabilityJob } from '../jobs/reliability.js';
 import { writeAll } from '../io/write.js';
-import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
+import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
 import type { CliContext } from './context.js';
 import { addReadOptions, addReliabilityOptions, parseReadOptions, parseReliabilityOptions, type ReadOptionValues, type ReliabilityOptionValues } from './options.js';
 import type { RunState } from './main.js';
@@ -58,6 +56,8 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
   addReliabilityOptions(cmd);
   addReadOptions(cmd);
   cmd.action(async (file: string, opts: ReliabilityOptions) => {
+      const { runReliabilityJob } = await import('../jobs/reliability.js');
+      const { toCsv } = await import('../report/csv.js');
       if (!['csv', 'json', 'md'].includes(opts.format)) throw usageError('BAD_FORMAT', `--format must be csv, json or md, not "${opts.format}"`);
       const { missing, boot, seed, seedGiven } = parseReliabilityOptions(opts);
       const digits = parseDigits(opts.digits);

@@ -3,8 +3,6 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
-import { runReportJob } from '../jobs/report.js';
-import { apa } from '../report/reliability.js';
 import type { CliContext } from './context.js';
 import type { RunState } from './main.js';
 import { VERSION } from './main.js';
@@ -55,6 +53,8 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
   addPresetOptions(cmd);
   addReadOptions(cmd);
   cmd.action(async (file: string, opts: ReportOptions) => {
+      const { runReportJob } = await import('../jobs/report.js');
+      const { apa } = await import('../report/reliability.js');
       if (opts.salt !== undefined && !opts.pseudonymize) throw usageError('SALT_WITHOUT_PSEUDONYMIZE', '--salt only makes sense with --pseudonymize');
       const { missing, boot, seed } = parseReliabilityOptions(opts);
       const trajectory = parseTrajectoryOptions(opts);

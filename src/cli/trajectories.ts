@@ -5,8 +5,6 @@ import type { Command } from 'commander';
 import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import { writeAll } from '../io/write.js';
-import { runTrajectoryJob } from '../jobs/trajectories.js';
-import { renderTrajectoryFiles, renderTrajectoryJson } from '../report/trajectories.js';
 import type { CliContext } from './context.js';
 import { addPresetOptions, addReadOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type TrajectoryOptionValues } from './options.js';
 import type { RunState } from './main.js';
@@ -55,6 +53,8 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
   addPresetOptions(cmd);
   addReadOptions(cmd);
   cmd.action(async (file: string, opts: TrajectoryOptions) => {
+      const { runTrajectoryJob } = await import('../jobs/trajectories.js');
+      const { renderTrajectoryFiles, renderTrajectoryJson } = await import('../report/trajectories.js');
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       if ((opts.instruments === undefined) === (opts.scoreColumn === undefined)) throw usageError('MEASURE_REQUIRED', 'give either -i <instrument> or --score-column <col>');
       if (opts.scoreColumn !== undefined && opts.higherIsBetter === opts.lowerIsBetter) throw usageError('DIRECTION_REQUIRED', 'with --score-column, say --higher-is-better or --lower-is-better');

@@ -36,7 +36,7 @@ export async function openInput(path: string, stdin: Readable): Promise<{ name: 
     throw inputError('FILE_NOT_FOUND', `cannot read ${path}: no such file`, { location: { file: path }, hint: 'check the path, or use - to read standard input' });
   }
   if (info.isDirectory()) throw inputError('FILE_IS_DIRECTORY', `${path} is a directory, not a CSV file`, { location: { file: path } });
-  return { name: path, stream: createReadStream(path) };
+  return { name: path, stream: createReadStream(path, { highWaterMark: 1 << 20 }) };
 }
 
 const CSV_HINTS: Record<string, string> = {

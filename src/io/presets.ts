@@ -85,8 +85,8 @@ export type SessionRead =
   | { ok: false; base: false; code: string; message: string; value: string };
 
 /** The session number of a row, or why there is none. */
-export function readSession(fields: readonly string[], src: SessionSource): SessionRead {
-  const value = (fields[src.index] ?? '').trim();
+export function readSession(cell: (i: number) => string, src: SessionSource): SessionRead {
+  const value = cell(src.index).trim();
   if (src.kind === 'redcap-instance' && value === '') return { ok: false, base: true };
   if (src.kind === 'redcap-event') {
     if (src.map) {

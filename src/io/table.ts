@@ -8,8 +8,9 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { inputError, usageError } from '../errors.js';
 import { type CsvRecord, type CsvSource, csvFailure, findDuplicateHeaders, openInput } from './csv-read.js';
-import { decodeStream } from './decode.js';
-import { readXlsx } from './xlsx.js';
+import { TextDecoder } from 'node:util';
+import { decodeStream, sniffBom } from './decode.js';
+import { FastRecord, fastRecords } from './fast-csv.js';
 
 export interface ReadOptions {
   /** `,` `;` `\t` `|`; detected when not given. */
@@ -38,6 +39,8 @@ export interface TableSource extends CsvSource {
   dialect: Dialect;
   /** Rows read but not data (e.g. Qualtrics' question-text and ImportId rows). */
   skipped: SkippedRow[];
+  /** Records are FastRecords (byte views, valid until the next record is read). */
+  fast?: boolean;
 }
 
 export const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', tab: '\t', '\\t': '\t', '\t': '\t', '|': '|' };
@@ -78,63 +81,125 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
   const { name, stream } = await openInput(path, stdin);
   if (path !== '-' && path.toLowerCase().endsWith('.xlsx')) {
     stream.destroy();
+    // ExcelJS takes ~0.4 s to load: only when a workbook is read.
+    const { readXlsx } = await import('./xlsx.js');
     return readXlsx(path, opts.sheet, opts.decimal === ',');
   }
   if (opts.sheet !== undefined) throw usageError('SHEET_WITHOUT_XLSX', '--sheet is for .xlsx workbooks');
 
-  let encoding = 'utf-8';
-  const text = decodeStream(stream as AsyncIterable<Buffer | string>, name, opts.encoding, (d) => (encoding = d.encoding));
-  // Read ahead until the header line is complete, to choose the delimiter.
-  const head: string[] = [];
-  let seen = '';
-  const it = text[Symbol.asyncIterator]();
-  while (!/[\r\n]/.test(seen) && seen.length < 1 << 20) {
-    const r = await it.next();
-    if (r.done) break;
-    head.push(r.value);
-    seen += r.value;
+  // Peek at the first bytes: a UTF-8 file (BOM or none) takes the byte-level reader, others csv-parse.
+  const source = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const firstChunks: Buffer[] = [];
+  let peeked = 0;
+  let ended = false;
+  while (peeked < 4) {
+    const r = await source.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const c = typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : r.value;
+    firstChunks.push(c);
+    peeked += c.length;
   }
-  if (seen.startsWith('PK\u0003\u0004')) {
+  const head0 = Buffer.concat(firstChunks);
+  let bytes = 0;
+  async function* rest(): AsyncGenerator<Buffer | string> {
+    bytes += head0.length;
+    if (head0.length > 0) yield head0;
+    if (ended) return;
+    for (let r = await source.next(); !r.done; r = await source.next()) {
+      bytes += typeof r.value === 'string' ? Buffer.byteLength(r.value) : r.value.length;
+      yield r.value;
+    }
+  }
+  const bom = sniffBom(head0);
+  let label: string | undefined;
+  if (opts.encoding !== undefined) {
+    try {
+      label = new TextDecoder(opts.encoding).encoding;
+    } catch {
+      throw inputError('ENCODING_UNKNOWN', `unknown encoding "${opts.encoding}"`, { hint: 'use a name such as utf-8, utf-16le, windows-1252 or latin1' });
+    }
+  }
+  const fast = (label === undefined || label === 'utf-8') && (!bom || bom.encoding === 'utf-8');
+  if (head0.subarray(0, 4).equals(Buffer.from('PK\u0003\u0004', 'latin1'))) {
     throw inputError('CSV_BINARY', `${name} looks like a zipped workbook (.xlsx), not a CSV file`, { location: { file: name, line: 1 }, hint: 'give it a name ending in .xlsx, or save the sheet as CSV' });
   }
-  const delimiter = opts.delimiter !== undefined ? DELIMITERS[opts.delimiter]! : detectDelimiter(seen);
+
+  let encoding = 'utf-8';
+  let delimiter: string;
+  let next: () => Promise<CsvRecord | undefined>;
+  if (fast) {
+    const sample = head0.toString('utf8', 0, Math.min(head0.length, 1 << 16)).replace(/^\uFEFF/, '');
+    delimiter = opts.delimiter !== undefined ? DELIMITERS[opts.delimiter]! : detectDelimiter(sample);
+    const it = fastRecords(rest(), { name, delimiter: delimiter.charCodeAt(0) });
+    next = async () => {
+      const r = await it.next();
+      return r.done ? undefined : r.value;
+    };
+  } else {
+    const text = decodeStream(rest(), name, opts.encoding, (d) => (encoding = d.encoding));
+    // Read ahead until the header line is complete, to choose the delimiter.
+    const head: string[] = [];
+    let seen = '';
+    const it = text[Symbol.asyncIterator]();
+    while (!/[\r\n]/.test(seen) && seen.length < 1 << 20) {
+      const r = await it.next();
+      if (r.done) break;
+      head.push(r.value);
+      seen += r.value;
+    }
+    delimiter = opts.delimiter !== undefined ? DELIMITERS[opts.delimiter]! : detectDelimiter(seen);
+    const parser = parse({ delimiter, info: true, skip_empty_lines: true, relax_column_count: true, bom: true });
+    const src = Readable.from(withFirst(head, it));
+    src.on('error', (err) => parser.destroy(err));
+    src.pipe(parser);
+    const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
+    let lastEnd = 0;
+    next = async () => {
+      let r;
+      try {
+        r = await records.next();
+      } catch (err) {
+        // csv-parse reports an unclosed quote where the file ends; the record starts after the last good one.
+        throw csvFailure(err, name, (err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED' ? lastEnd + 1 : undefined);
+      }
+      if (r.done) return undefined;
+      const { record, info } = r.value;
+      lastEnd = info.lines;
+      let embedded = 0;
+      for (const f of record) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) embedded++;
+      return { fields: record, line: info.lines - embedded };
+    };
+  }
   const decimalComma = opts.decimal !== undefined ? opts.decimal === ',' : delimiter !== ',';
 
-  const parser = parse({ delimiter, info: true, skip_empty_lines: true, relax_column_count: false, bom: true });
-  const source = Readable.from(withFirst(head, it));
-  source.on('error', (err) => parser.destroy(err));
-  source.pipe(parser);
-  const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
-  let bytes = 0;
-  stream.on('data', (c: Buffer | string) => (bytes += typeof c === 'string' ? Buffer.byteLength(c) : c.length));
-
-  let lastEnd = 0;
-  const next = async (): Promise<CsvRecord | undefined> => {
-    let r;
-    try {
-      r = await records.next();
-    } catch (err) {
-      // csv-parse reports an unclosed quote where the file ends; the record starts after the last good one.
-      throw csvFailure(err, name, (err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED' ? lastEnd + 1 : undefined);
-    }
-    if (r.done) return undefined;
-    const { record, info } = r.value;
-    lastEnd = info.lines;
-    let embedded = 0;
-    for (const f of record) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) embedded++;
-    return { fields: record, line: info.lines - embedded };
-  };
-
-  const header = await next();
+  const headerRecord = await next();
+  const header = headerRecord ? { fields: [...headerRecord.fields], line: headerRecord.line } : undefined;
   if (!header) throw inputError('CSV_EMPTY', `${name} is empty: there is no header row`, { location: { file: name }, hint: 'export the data again with a header row' });
   const dups = findDuplicateHeaders(header.fields);
   if (dups.length > 0) {
     throw inputError('CSV_DUPLICATE_HEADER', `${name} has duplicate column names: ${dups.join(', ')}`, { location: { file: name, line: header.line }, hint: 'rename the columns so every name is unique' });
   }
+  const width = header.fields.length;
+  const readRow = next;
+  next = async () => {
+    const r = await readRow();
+    if (!r) return r;
+    const got = r instanceof FastRecord ? r.count : r.fields.length;
+    if (got !== width) {
+      throw inputError('CSV_RAGGED_ROW', `cannot parse ${name}: line ${r.line} has ${got} field${got === 1 ? '' : 's'}, the header has ${width}`, {
+        location: { file: name, line: r.line },
+        hint: 'this row has a different number of fields than the header: look for an unquoted delimiter or a missing field',
+      });
+    }
+    return r;
+  };
   const ahead: CsvRecord[] = [];
   for (let i = 0; i < 2; i++) {
     const r = await next();
-    if (r) ahead.push(r);
+    if (r) ahead.push({ fields: [...r.fields], line: r.line });
   }
   const skip = qualtricsHeaderRows(ahead);
   const skipped = ahead.slice(0, skip).map((r, i) => ({ line: r.line, reason: i === 0 && skip === 2 ? 'Qualtrics question-text row' : 'Qualtrics ImportId row' }));
@@ -157,6 +222,7 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
     records: all(),
     bytesRead: () => bytes,
     dialect: { format: 'csv', delimiter, encoding, decimalComma },
+    fast,
     skipped,
   };
 }

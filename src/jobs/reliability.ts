@@ -88,7 +88,7 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
   let rows = 0;
   for await (const record of csv.records) {
     plans.forEach((plan, k) => {
-      const items = readItems(plan, record.fields);
+      const items = readItems(plan, record);
       stores[k]!.push(items.values);
       problemCount += items.problems.length;
       for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });

@@ -7,9 +7,11 @@ import type { Readable, Writable } from 'node:stream';
 import type { Dialect, ReadOptions, SkippedRow } from '../io/table.js';
 import { inputError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
-import { toCsv } from '../report/csv.js';
+import { csvField, escapeFormula, toCsv } from '../report/csv.js';
+import { FastRecord } from '../io/fast-csv.js';
 import { fileSink, type OutputSink, streamSink } from '../io/write.js';
-import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
+import { formatNumber } from '../report/format.js';
+import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { type InstrumentScore, type InstrumentStatus, scoreRow } from '../scoring/score.js';
 import { type InputHooks, prepareInput } from './prepare.js';
@@ -45,7 +47,7 @@ export interface ScoreSummary {
   instruments: InstrumentSummary[];
 }
 
-const BATCH = 1000;
+const BATCH = 4096;
 
 /** Refuses to add an output column the input already has: a silent overwrite would lose data. */
 function assertNoColumnClash(header: readonly string[], added: readonly string[], file: string): void {
@@ -89,20 +91,28 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     await out.write(json ? '[' : toCsv([[...csv.header, ...added]], escape));
     if (errors) await errors.write(toCsv([[...PROBLEM_COLUMNS]], escape));
 
-    let rows: string[][] = [];
+    let rows: string[] = [];
     let jsonChunks: string[] = [];
     let problemRows: string[][] = [];
     const flush = async () => {
       if (json && jsonChunks.length > 0) await out.write(jsonChunks.join(''));
-      else if (rows.length > 0) await out.write(toCsv(rows, escape));
+      else if (rows.length > 0) await out.write(`${rows.join('\n')}\n`);
       if (errors && problemRows.length > 0) await errors.write(toCsv(problemRows, escape));
       rows = [];
       jsonChunks = [];
       problemRows = [];
     };
 
+    // Fast path: a UTF-8 comma file is copied row by row as written, with the scores appended.
+    const copyRaw = !json && csv.fast === true && csv.dialect.delimiter === ',';
+    const mustRewrite = (r: FastRecord): boolean => {
+      if (r.materialised) return true;
+      if (!escape) return false;
+      for (let i = 0; i < r.count; i++) if (r.startsLikeFormula(i) && escapeFormula(r.text(i)) !== r.text(i)) return true;
+      return false;
+    };
     for await (const record of csv.records) {
-      const scores: InstrumentScore[] = plans.map((plan) => scoreRow(plan, record.fields));
+      const scores: InstrumentScore[] = plans.map((plan) => scoreRow(plan, record));
       scores.forEach((s, k) => {
         const tally = summary.instruments[k]!;
         tally.counts[s.status]++;
@@ -113,8 +123,16 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
       if (json) {
         const obj = renderScoreJson(csv.header, record.fields, instruments, scores, opts.digits);
         jsonChunks.push(`${summary.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
+      } else if (copyRaw && record instanceof FastRecord && !mustRewrite(record)) {
+        let line = record.raw();
+        for (const s of scores) {
+          for (const v of s.scales) line += v === null ? ',' : `,${formatNumber(v, opts.digits)}`;
+          line += `,${s.answered},${s.status},`;
+          if (s.problems.length > 0) line += csvField(renderProblemsCell(s.problems), escape);
+        }
+        rows.push(line);
       } else {
-        rows.push([...record.fields, ...scores.flatMap((s) => renderScoreFields(s, opts.digits))]);
+        rows.push(toCsv([[...record.fields, ...scores.flatMap((s) => renderScoreFields(s, opts.digits))]], escape).slice(0, -1));
       }
       summary.rows++;
       if (summary.rows % BATCH === 0) await flush();

@@ -16,6 +16,7 @@ import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analys
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import type { Administration } from '../trajectory/series.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
+import { FastRecord } from '../io/fast-csv.js';
 import { type Preset, readSession, resolveRoles } from '../io/presets.js';
 import type { SkippedRow } from '../io/table.js';
 
@@ -111,35 +112,36 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
   let rows = 0;
   for await (const record of csv.records) {
     rows++;
-    const f = record.fields;
-    const client = (f[clientCol] ?? '').trim();
+    // Only these few cells are decoded; on the fast path the rest stay bytes.
+    const cell = record instanceof FastRecord ? (i: number) => record.text(i) : (i: number) => record.fields[i] ?? '';
+    const client = cell(clientCol).trim();
     if (client === '') {
       problems.push({ line: record.line, column: csv.header[clientCol]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
       continue;
     }
-    const session = readSession(f, roles.session);
+    const session = readSession(cell, roles.session);
     if (!session.ok) {
       if (session.base) {
         baseRows++;
-        const t = therapistCol >= 0 ? (f[therapistCol] ?? '').trim() : '';
+        const t = therapistCol >= 0 ? cell(therapistCol).trim() : '';
         if (t !== '') baseTherapist.set(client, t);
       } else problems.push({ line: record.line, column: csv.header[sessionCol]!, value: session.value, code: session.code, message: session.message });
       continue;
     }
     let score: number | null = null;
     if (plan) {
-      const items = readItems(plan, f);
+      const items = readItems(plan, record);
       const s = scoreItems(plan, items);
       score = s.scales[scaleIndex] ?? null;
       for (const p of s.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
       if (needAlpha) itemValues[admins.length] = Float64Array.from(scaleItems, (i) => items.values[i]!);
     } else {
-      const raw = (f[scoreCol] ?? '').trim();
+      const raw = cell(scoreCol).trim();
       const value = parseDecimal(raw, csv.dialect.decimalComma);
       if (!Number.isNaN(value)) score = value;
       else if (raw !== '') problems.push({ line: record.line, column: csv.header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
     }
-    admins.push({ client, session: session.session, score, therapist: therapistCol >= 0 ? (f[therapistCol] ?? '').trim() : '', line: record.line });
+    admins.push({ client, session: session.session, score, therapist: therapistCol >= 0 ? cell(therapistCol).trim() : '', line: record.line });
   }
   // REDCap keeps non-repeating fields (the therapist) on the record's base row.
   for (const a of admins) if (a.therapist === '') a.therapist = baseTherapist.get(a.client) ?? '';

@@ -16,3 +16,9 @@ export function escapeFormula(cell: string): string {
 export function toCsv(rows: readonly (readonly string[])[], escapeFormulas = true): string {
   return stringify(rows as string[][], escapeFormulas ? { cast: { string: escapeFormula } } : {});
 }
+
+/** One CSV field: quoted when it holds a comma, quote or line break (RFC 4180), formula-escaped if asked. */
+export function csvField(cell: string, escapeFormulas = true): string {
+  const v = escapeFormulas ? escapeFormula(cell) : cell;
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}

@@ -1,5 +1,5 @@
 /** rapport's figures as SVG text. Pure. File names are chosen by the caller, never from client ids. */
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { tQuantile } from '../stats/distributions.js';
 import type { TrajectoryEvent } from '../trajectory/analyse.js';
 import type { Observation } from '../trajectory/series.js';
 import { axes, band, type Box, escapeXml, frame, marker, type MarkerShape, niceTicks, polyline, svgDocument } from './svg.js';

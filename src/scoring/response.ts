@@ -49,7 +49,6 @@ export function parseDecimal(text: string, decimalComma: boolean): number {
 export function parseResponse(raw: string, parser: ResponseParser): ParsedResponse {
   const text = raw.trim();
   if (text === '') return MISSING;
-  const { min, max, continuous } = parser.scale;
   let value = parseDecimal(text, parser.decimalComma);
   if (Number.isNaN(value)) {
     const labelled = parser.labels.get(normalizeLabel(text));
@@ -60,6 +59,12 @@ export function parseResponse(raw: string, parser: ResponseParser): ParsedRespon
     }
     value = labelled;
   }
+  return checkValue(value, text, parser);
+}
+
+/** Range and whole-point checks of a value read from `text` (shared by the text and byte paths). */
+export function checkValue(value: number, text: string, parser: ResponseParser): ParsedResponse {
+  const { min, max, continuous } = parser.scale;
   if (value < min || value > max) {
     return { kind: 'problem', code: 'RESPONSE_OUT_OF_RANGE', message: `${text} is outside the response scale ${min}–${max}` };
   }

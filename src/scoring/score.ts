@@ -7,7 +7,7 @@
  * invalid value among the scale's items, gives no score.
  */
 import type { Instrument, ScaleMethod } from '../instrument/types.js';
-import { buildResponseParser, parseResponse, type ResponseParser, type ResponseProblemCode, reverseKey } from './response.js';
+import { buildResponseParser, type ParsedResponse, parseResponse, type ResponseParser, type ResponseProblemCode, reverseKey } from './response.js';
 
 export type InstrumentStatus = 'ok' | 'prorated' | 'incomplete' | 'invalid';
 
@@ -87,29 +87,59 @@ const SEVERITY: Record<InstrumentStatus, number> = { ok: 0, prorated: 1, incompl
 export interface ItemValues {
   /** Item values in item order, reverse-keyed; NaN when missing or invalid. */
   values: Float64Array;
-  /** Which items held an invalid value. */
-  invalid: boolean[];
+  /** 1 where an item held an invalid value. */
+  invalid: Uint8Array;
   answered: number;
   problems: ItemProblem[];
 }
 
-/** Reads an instrument's items from one row: the step score and reliability share. */
-export function readItems(plan: ScoringPlan, fields: readonly string[]): ItemValues {
+/** A row as the scorer needs it: cell text, and (on the fast path) numbers read from bytes. */
+export interface RowCells {
+  readonly fields: string[];
+  number?(i: number, decimalComma: boolean): number;
+  text?(i: number): string;
+}
+
+const NO_PROBLEMS: ItemProblem[] = Object.freeze([]) as unknown as ItemProblem[];
+
+/** Reads an instrument's items from one row: the step score, reliability and trajectories share. */
+export function readItems(plan: ScoringPlan, row: readonly string[] | RowCells): ItemValues {
   const n = plan.columns.length;
   const values = new Float64Array(n);
-  const invalid = new Array<boolean>(n).fill(false);
-  const problems: ItemProblem[] = [];
+  const invalid = new Uint8Array(n);
+  let problems = NO_PROBLEMS;
   let answered = 0;
+  const fast = !Array.isArray(row) && (row as RowCells).number !== undefined ? (row as RowCells) : undefined;
+  const fields = fast ? undefined : Array.isArray(row) ? (row as readonly string[]) : (row as RowCells).fields;
+  const dc = plan.parser.decimalComma;
+  const { min, max } = plan.parser.scale;
+  const continuous = plan.parser.scale.continuous === true;
   for (let i = 0; i < n; i++) {
-    const raw = fields[plan.columns[i]!] ?? '';
-    const parsed = parseResponse(raw, plan.parser);
+    const col = plan.columns[i]!;
+    let parsed: ParsedResponse;
+    let raw: string;
+    const number = fast ? fast.number!(col, dc) : Number.NaN;
+    if (number === number && number >= min && number <= max && (continuous || Number.isInteger(number))) {
+      // A valid plain number read from the bytes: the common case, without allocating.
+      values[i] = plan.reverse[i] ? min + max - number : number;
+      answered++;
+      continue;
+    }
+    if (number === number) {
+      raw = fast!.text!(col);
+      parsed = parseResponse(raw, plan.parser);
+    } else {
+      raw = fast ? fast.text!(col) : (fields![col] ?? '');
+      parsed = parseResponse(raw, plan.parser);
+    }
     if (parsed.kind === 'value') {
       values[i] = plan.reverse[i] ? reverseKey(parsed.value, plan.instrument.responseScale) : parsed.value;
       answered++;
     } else {
       values[i] = Number.NaN;
       if (parsed.kind === 'problem') {
-        invalid[i] = true;
+        invalid[i] = 1;
+        if (problems === NO_PROBLEMS) problems = [];
         problems.push({ itemId: plan.instrument.items[i]!.id, column: plan.columnNames[i]!, value: raw, code: parsed.code, message: parsed.message });
       }
     }
@@ -118,23 +148,52 @@ export function readItems(plan: ScoringPlan, fields: readonly string[]): ItemVal
 }
 
 /** Scores one instrument on one row of fields. */
-export function scoreRow(plan: ScoringPlan, fields: readonly string[]): InstrumentScore {
-  return scoreItems(plan, readItems(plan, fields));
+export function scoreRow(plan: ScoringPlan, row: readonly string[] | RowCells): InstrumentScore {
+  return scoreItems(plan, readItems(plan, row));
 }
 
-/** Scale scores and status from item values already read. */
+/** Scale scores and status from item values already read. Allocation-free apart from the result. */
 export function scoreItems(plan: ScoringPlan, items: ItemValues): InstrumentScore {
   const { values, invalid, answered, problems } = items;
   let status: InstrumentStatus = problems.length > 0 ? 'invalid' : 'ok';
-  const scales = plan.scales.map((s) => {
-    const outcome = scoreScale(
-      s.items.map((i) => values[i]!),
-      s.items.some((i) => invalid[i]),
-      s.method,
-      s.maxMissing,
-    );
-    if (SEVERITY[outcome.state] > SEVERITY[status]) status = outcome.state;
-    return outcome.score;
-  });
+  const scales = new Array<number | null>(plan.scales.length);
+  for (let k = 0; k < plan.scales.length; k++) {
+    const sc = plan.scales[k]!;
+    const idx = sc.items;
+    let sum = 0;
+    let n = 0;
+    let bad = false;
+    for (let j = 0; j < idx.length; j++) {
+      const i = idx[j]!;
+      if (invalid[i]) bad = true;
+      const v = values[i]!;
+      if (v === v) {
+        sum += v;
+        n++;
+      }
+    }
+    // The same rules as scoreScale (kept for its tests and documentation).
+    let state: InstrumentStatus;
+    let score: number | null;
+    const missing = idx.length - n;
+    if (bad) {
+      score = null;
+      state = 'invalid';
+    } else if (n === 0 || missing > sc.maxMissing) {
+      score = null;
+      state = 'incomplete';
+    } else if (sc.method === 'mean') {
+      score = sum / n;
+      state = missing > 0 ? 'prorated' : 'ok';
+    } else if (missing === 0) {
+      score = sum;
+      state = 'ok';
+    } else {
+      score = (sum / n) * idx.length;
+      state = 'prorated';
+    }
+    if (SEVERITY[state] > SEVERITY[status]) status = state;
+    scales[k] = score;
+  }
   return { scales, answered, status, problems };
 }

@@ -9,7 +9,7 @@
  *   Feldt CI  = psych::alpha.ci: 1 − (1 − α)·F(p; n − 1, (n − 1)(k − 1))  (Feldt et al., 1987)
  * Items with no variance are dropped before anything is computed, as psych does (and warns).
  */
-import fQuantile from '@stdlib/stats-base-dists-f-quantile';
+import { fQuantile } from './distributions.js';
 import { cov2cor, pairwiseCovariance } from './covariance.js';
 import type { ItemMatrix } from './item-matrix.js';
 import { dropIndex, type Mat, matmul, median, smc, sumAll, trace } from './matrix.js';

@@ -12,7 +12,7 @@
  * An undecidable criterion (a missing score) gives no sudden change. A gain is reversed when a score
  * at position N+3 or later moves back by more than half its magnitude (suddengains' create_bysg).
  */
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { tQuantile } from '../stats/distributions.js';
 
 export interface SuddenChange {
   /** Grid session N (the last session before the change). */

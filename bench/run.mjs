@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: times rapport's commands on generated WAI-36 data next to the hardware floor (a
+ * plain byte scan of the same file, in the same run), with rows/s, MB/s, peak RSS and the ratio to
+ * the floor, at 100k and 1M rows (and the 1M/100k time ratio, ≈ 10 for linear work).
+ * Not a test: nothing fails on a slow machine.
+ *
+ *   npm run bench                 # 100k and 1M rows
+ *   npm run bench -- --sizes 100000
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const sizes = (args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : '100000,1000000').split(',').map(Number);
+const data = join(root, 'bench', 'data');
+mkdirSync(data, { recursive: true });
+const work = join(tmpdir(), `rapport-bench-${process.pid}`);
+mkdirSync(work, { recursive: true });
+const rssFile = join(work, 'rss');
+
+/** The floor: read every byte and count newlines, in a plain loop. */
+function byteScan(file) {
+  const t0 = process.hrtime.bigint();
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let lines = 0;
+  for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) for (let i = 0; i < n; i++) if (buf[i] === 10) lines++;
+  closeSync(fd);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, lines };
+}
+
+function run(argv, label) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--require', join(root, 'bench', 'rss-hook.cjs'), join(root, 'bin', 'rapport.js'), ...argv], {
+    env: { ...process.env, RAPPORT_RSS_FILE: rssFile, NO_COLOR: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${label} failed (${r.status}): ${r.stderr}`);
+  return { seconds, rssMB: Number(readFileSync(rssFile, 'utf8')) / 1024 };
+}
+
+const results = [];
+for (const rows of sizes) {
+  const file = join(data, `wai36-${rows}.csv`);
+  if (!existsSync(file)) spawnSync(process.execPath, [join(root, 'bench', 'generate.mjs'), '--rows', String(rows), '--out', file], { stdio: 'inherit' });
+  const mb = statSync(file).size / 1e6;
+  byteScan(file); // warm the page cache
+  const floor = byteScan(file);
+  const cases = [
+    ['score', ['score', file, '-i', 'wai', '-o', join(work, 'scores.csv')]],
+    ['reliability', ['reliability', file, '-i', 'wai', '-o', join(work, 'rel.csv')]],
+    ['trajectories', ['trajectories', file, '-i', 'wai', '-o', join(work, 'traj')]],
+    ['report', ['report', file, '-i', 'wai', '-o', join(work, 'report')]],
+  ];
+  results.push({ rows, mb, command: 'byte scan (floor)', seconds: floor.seconds, rssMB: NaN, ratio: 1 });
+  for (const [label, argv] of cases) {
+    const r = run(argv, label);
+    results.push({ rows, mb, command: label, seconds: r.seconds, rssMB: r.rssMB, ratio: r.seconds / floor.seconds });
+  }
+}
+// Bootstrap: 1000 resamples of 5,000 rows × 12 items (WAI items 1-12 as a 12-item scale).
+const bootFile = join(work, 'boot5k.csv');
+{
+  const src = join(data, `wai36-${sizes[0]}.csv`);
+  const lines = readFileSync(src, 'utf8').split('\n').slice(0, 5001);
+  writeFileSync(bootFile, `${lines.map((l) => l.split(',').slice(0, 15).join(',')).join('\n')}\n`);
+  const def = JSON.parse(readFileSync(join(root, 'instruments', 'wai.json'), 'utf8'));
+  def.id = 'wai12';
+  def.items = def.items.slice(0, 12);
+  def.scales = [{ id: 'total', name: 'Items 1-12', items: def.items.map((i) => i.id), method: 'sum', maxMissing: 3 }];
+  delete def.norms;
+  writeFileSync(join(work, 'wai12.json'), JSON.stringify(def));
+  const r = run(['reliability', bootFile, '-i', join(work, 'wai12.json'), '--boot', '1000', '--seed', '1', '-o', join(work, 'boot.csv')], 'boot');
+  results.push({ rows: 5000, mb: statSync(bootFile).size / 1e6, command: 'reliability --boot 1000 (12 items)', seconds: r.seconds, rssMB: r.rssMB, ratio: NaN });
+}
+
+const pad = (s, n) => String(s).padStart(n);
+console.log(`\nrapport benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+console.log(`${'rows'.padStart(9)}  ${'command'.padEnd(36)} ${pad('seconds', 8)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('peak MB', 8)} ${pad('× floor', 8)}`);
+for (const r of results) {
+  console.log(
+    `${pad(r.rows.toLocaleString('en'), 9)}  ${r.command.padEnd(36)} ${pad(r.seconds.toFixed(2), 8)} ${pad(Math.round(r.rows / r.seconds).toLocaleString('en'), 11)} ${pad((r.mb / r.seconds).toFixed(1), 7)} ${pad(Number.isNaN(r.rssMB) ? '–' : r.rssMB.toFixed(0), 8)} ${pad(Number.isNaN(r.ratio) ? '–' : r.ratio.toFixed(1), 8)}`,
+  );
+}
+if (sizes.length > 1) {
+  const [a, b] = sizes;
+  console.log(`\ntime ratio ${b.toLocaleString('en')} / ${a.toLocaleString('en')} rows (≈ ${b / a} for linear work):`);
+  for (const command of ['score', 'reliability', 'trajectories', 'report']) {
+    const x = results.find((r) => r.rows === a && r.command === command);
+    const y = results.find((r) => r.rows === b && r.command === command);
+    console.log(`  ${command.padEnd(14)} ${(y.seconds / x.seconds).toFixed(1)}`);
+  }
+}
+rmSync(work, { recursive: true, force: true });
