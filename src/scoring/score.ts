@@ -66,8 +66,6 @@ export type ScaleOutcome = { score: number | null; state: InstrumentStatus };
  * by the mean of the same person's answered items of that scale (person-mean substitution).
  */
 export function scoreScale(values: readonly number[], anyInvalid: boolean, method: ScaleMethod, maxMissing: number): ScaleOutcome {
-  if (anyInvalid) return { score: null, state: 'invalid' };
-  const k = values.length;
   let sum = 0;
   let answered = 0;
   for (const v of values) {
@@ -76,6 +74,12 @@ export function scoreScale(values: readonly number[], anyInvalid: boolean, metho
       answered++;
     }
   }
+  return scaleOutcome(sum, answered, values.length, anyInvalid, method, maxMissing);
+}
+
+/** The scale rules, from the sum and count of the answered items (the one place they are written). */
+export function scaleOutcome(sum: number, answered: number, k: number, anyInvalid: boolean, method: ScaleMethod, maxMissing: number): ScaleOutcome {
+  if (anyInvalid) return { score: null, state: 'invalid' };
   const missing = k - answered;
   if (answered === 0 || missing > maxMissing) return { score: null, state: 'incomplete' };
   if (method === 'mean') return { score: sum / answered, state: missing > 0 ? 'prorated' : 'ok' };
@@ -172,26 +176,7 @@ export function scoreItems(plan: ScoringPlan, items: ItemValues): InstrumentScor
         n++;
       }
     }
-    // The same rules as scoreScale (kept for its tests and documentation).
-    let state: InstrumentStatus;
-    let score: number | null;
-    const missing = idx.length - n;
-    if (bad) {
-      score = null;
-      state = 'invalid';
-    } else if (n === 0 || missing > sc.maxMissing) {
-      score = null;
-      state = 'incomplete';
-    } else if (sc.method === 'mean') {
-      score = sum / n;
-      state = missing > 0 ? 'prorated' : 'ok';
-    } else if (missing === 0) {
-      score = sum;
-      state = 'ok';
-    } else {
-      score = (sum / n) * idx.length;
-      state = 'prorated';
-    }
+    const { score, state } = scaleOutcome(sum, n, idx.length, bad, sc.method, sc.maxMissing);
     if (SEVERITY[state] > SEVERITY[status]) status = state;
     scales[k] = score;
   }
