@@ -10,7 +10,10 @@ import { usageError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { readItems } from '../scoring/score.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import { analyseScale, type MissingMode } from '../reliability/analyse.js';
+import { analyseMoments, analyseScale, type MissingMode } from '../reliability/analyse.js';
+import { MomentAccumulator } from '../stats/moments.js';
+import { FastRecord } from '../io/fast-csv.js';
+import type { Scale } from '../instrument/types.js';
 import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
 
 export type { ReliabilityReport, ScaleReport };
@@ -30,6 +33,8 @@ export interface ReliabilityJobOptions {
   by?: string;
   /** Output paths, only to refuse writing over the input. */
   outputs: Array<{ option: string; path: string | undefined }>;
+  /** Keep every row in memory (needed for --boot and standard input; chosen automatically). */
+  inMemory?: boolean;
 }
 
 /** A growing row-major store of doubles. */
@@ -76,6 +81,13 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
   if (selected.every((s) => s.length === 0)) {
     const all = opts.instruments.map(({ instrument: i }) => `${i.id}: ${i.scales.map((s) => s.id).join(', ')}`).join('; ');
     throw usageError('SCALE_UNKNOWN', `no instrument has a scale "${opts.scale}"`, `the scales are ${all}`);
+  }
+  const inMemory = opts.inMemory === true || (opts.boot ?? 0) > 0 || opts.input === '-';
+  if (!inMemory) {
+    const streamed = await runStreaming(opts, selected, stdin);
+    // psych's raw.r over the kept items needs the rows when an item has no variance: read again, in memory.
+    if (streamed.scales.some((s) => s.result.alpha.zeroVariance.length > 0)) return runReliabilityJob({ ...opts, inMemory: true }, stdin);
+    return streamed;
   }
   const { csv, plans } = await prepareInput({ ...opts }, stdin);
   const byIndex = opts.by === undefined ? -1 : findColumn(csv.header, opts.by, '--by', csv.name);
@@ -127,6 +139,73 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
           itemIds: [...scale.items],
           itemColumns: columns.map((c) => plan.columnNames[c]!),
           result: analyseScale(m, names, { missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed }),
+        });
+      }
+    }
+  });
+  return { input: csv.name, rows, ...(opts.by === undefined ? {} : { by: csv.header[byIndex]! }), problems, problemCount, scales };
+}
+
+/**
+ * One pass, O(k²) memory per scale and group: each row's reverse-keyed values of each scale go into
+ * that scale's moment accumulator (rows with no answer on the scale are left out, as in memory;
+ * with --missing listwise only complete rows go in).
+ */
+async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], stdin: Readable): Promise<ReliabilityReport> {
+  const { csv, plans } = await prepareInput({ ...opts }, stdin);
+  const byIndex = opts.by === undefined ? -1 : findColumn(csv.header, opts.by, '--by', csv.name);
+  const groupIds = new Map<string, number>();
+  const layout = plans.map((plan, k) => {
+    const position = new Map(plan.instrument.items.map((it, i) => [it.id, i]));
+    const { min, max } = plan.instrument.responseScale;
+    return selected[k]!.map((scale) => {
+      const columns = scale.items.map((id) => position.get(id)!);
+      return { scale, columns, scratch: new Float64Array(columns.length), shift: new Float64Array(columns.length).fill((min + max) / 2), accs: [] as MomentAccumulator[] };
+    });
+  });
+  const problems: ReliabilityReport['problems'] = [];
+  let problemCount = 0;
+  let rows = 0;
+  for await (const record of csv.records) {
+    let group = 0;
+    if (byIndex >= 0) {
+      const label = (record instanceof FastRecord ? record.text(byIndex) : (record.fields[byIndex] ?? '')).trim();
+      let id = groupIds.get(label);
+      if (id === undefined) groupIds.set(label, (id = groupIds.size));
+      group = id;
+    }
+    plans.forEach((plan, k) => {
+      const items = readItems(plan, record);
+      problemCount += items.problems.length;
+      for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
+      for (const l of layout[k]!) {
+        let answered = 0;
+        for (let j = 0; j < l.columns.length; j++) {
+          const v = items.values[l.columns[j]!]!;
+          l.scratch[j] = v;
+          if (v === v) answered++;
+        }
+        if (answered === 0 || (opts.missing === 'listwise' && answered < l.columns.length)) continue;
+        (l.accs[group] ??= new MomentAccumulator(l.columns.length, l.shift)).add(l.scratch);
+      }
+    });
+    rows++;
+  }
+  const labels = byIndex < 0 ? [undefined] : sortGroups([...groupIds.keys()]);
+  const scales: ScaleReport[] = [];
+  plans.forEach((plan, k) => {
+    for (const l of layout[k]!) {
+      const names = l.scale.items.map((id, j) => `${id} (${plan.columnNames[l.columns[j]!]})`);
+      for (const label of labels) {
+        const id = label === undefined ? 0 : groupIds.get(label)!;
+        const acc = l.accs[id] ?? new MomentAccumulator(l.columns.length, l.shift);
+        scales.push({
+          instrument: plan.instrument,
+          scaleId: l.scale.id,
+          ...(label === undefined ? {} : { group: label }),
+          itemIds: [...l.scale.items],
+          itemColumns: l.columns.map((c) => plan.columnNames[c]!),
+          result: analyseMoments(acc.finish(), names),
         });
       }
     }

@@ -4,7 +4,8 @@
  * on the complete cases, optional bootstrap intervals, and the warnings a researcher should see.
  * Pure.
  */
-import { type AlphaResult, cronbachAlpha, rawAlpha } from '../stats/alpha.js';
+import { type AlphaResult, alphaFromMoments, cronbachAlpha, rawAlpha } from '../stats/alpha.js';
+import type { ItemMoments } from '../stats/moments.js';
 import { completeCaseCovariance, covarianceSweep } from '../stats/covariance.js';
 import { completeRows, type ItemMatrix, selectRows } from '../stats/item-matrix.js';
 import { fitOneFactor, type OneFactorFit } from '../stats/omega.js';
@@ -48,7 +49,7 @@ export function omegaTotal(m: ItemMatrix, rows?: ArrayLike<number>): OmegaResult
   return omegaFromCovariance(completeCaseCovariance(m, rows), m.cols);
 }
 
-function omegaFromCovariance({ cov, n }: { cov: number[][]; n: number }, k: number): OmegaResult {
+export function omegaFromCovariance({ cov, n }: { cov: number[][]; n: number }, k: number): OmegaResult {
   if (k < 3) return { omega: Number.NaN, n, reason: 'a one-factor model needs at least 3 items to be identified' };
   if (n <= k) return { omega: Number.NaN, n, reason: `only ${n} complete cases for ${k} items` };
   try {
@@ -81,11 +82,8 @@ export function bootstrapIntervals(m: ItemMatrix, resamples: number, seed: numbe
   return { resamples, seed, alpha: interval(alphas), omega: interval(omegas), failedAlpha: resamples - alphas.length, failedOmega: resamples - omegas.length };
 }
 
-/** The complete analysis of one scale. `itemNames` label items in warnings. */
-export function analyseScale(m: ItemMatrix, itemNames: readonly string[], opts: { missing: MissingMode; boot?: number; seed?: number }): ScaleReliability {
-  const data = opts.missing === 'listwise' ? selectRows(m, completeRows(m)) : m;
-  const alpha = cronbachAlpha(data);
-  const omega = omegaTotal(data);
+/** The warnings a researcher should see for a scale's results. */
+export function reliabilityWarnings(alpha: AlphaResult, omega: OmegaResult, itemNames: readonly string[]): ReliabilityWarning[] {
   const warnings: ReliabilityWarning[] = [];
   if (alpha.failure) warnings.push({ code: 'ALPHA_UNAVAILABLE', message: `alpha cannot be computed: ${alpha.failure}` });
   for (const j of alpha.zeroVariance) warnings.push({ code: 'ZERO_VARIANCE', message: `item ${itemNames[j]} has no variance and was left out, as psych::alpha does` });
@@ -93,9 +91,25 @@ export function analyseScale(m: ItemMatrix, itemNames: readonly string[], opts: 
     if (it.rDrop < 0) warnings.push({ code: 'NEGATIVE_ITEM_REST', message: `item ${itemNames[j]} correlates negatively with the rest of the scale (r_drop = ${it.rDrop.toFixed(2)}): is a reverse key missing or wrong?` });
   });
   if (alpha.raw < 0.5) warnings.push({ code: 'LOW_ALPHA', message: `alpha is ${alpha.raw.toFixed(2)}, below 0.5` });
-  if (data.rows < 30) warnings.push({ code: 'SMALL_N', message: `only ${data.rows} rows: coefficients and intervals are imprecise` });
+  if (alpha.n < 30) warnings.push({ code: 'SMALL_N', message: `only ${alpha.n} rows: coefficients and intervals are imprecise` });
   if (omega.fit?.heywood) warnings.push({ code: 'HEYWOOD', message: 'Heywood case in the one-factor model (a residual variance ≤ 0): omega is not trustworthy' });
   if (omega.reason) warnings.push({ code: 'OMEGA_UNAVAILABLE', message: `omega not computed: ${omega.reason}` });
+  return warnings;
+}
+
+/** A scale from one-pass moments (no bootstrap: that needs the rows). */
+export function analyseMoments(mo: ItemMoments, itemNames: readonly string[]): ScaleReliability {
+  const alpha = alphaFromMoments(mo);
+  const omega = omegaFromCovariance(mo.complete, mo.means.length);
+  return { alpha, omega, warnings: reliabilityWarnings(alpha, omega, itemNames) };
+}
+
+/** The complete analysis of one scale held in memory. `itemNames` label items in warnings. */
+export function analyseScale(m: ItemMatrix, itemNames: readonly string[], opts: { missing: MissingMode; boot?: number; seed?: number }): ScaleReliability {
+  const data = opts.missing === 'listwise' ? selectRows(m, completeRows(m)) : m;
+  const alpha = cronbachAlpha(data);
+  const omega = omegaTotal(data);
+  const warnings = reliabilityWarnings(alpha, omega, itemNames);
   const result: ScaleReliability = { alpha, omega, warnings };
   if (opts.boot !== undefined && opts.boot > 0) {
     const boot = bootstrapIntervals(data, opts.boot, opts.seed ?? 1);

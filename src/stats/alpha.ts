@@ -10,8 +10,9 @@
  * Items with no variance are dropped before anything is computed, as psych does (and warns).
  */
 import { fQuantile } from './distributions.js';
-import { cov2cor, pairwiseCovariance } from './covariance.js';
-import type { ItemMatrix } from './item-matrix.js';
+import { cov2cor } from './covariance.js';
+import { type ItemMoments, matrixMoments } from './moments.js';
+import { type ItemMatrix, selectColumns } from './item-matrix.js';
 import { dropIndex, type Mat, matmul, median, smc, sumAll, trace } from './matrix.js';
 
 /** psych's `alpha.1`: the coefficients of one covariance/correlation pair. */
@@ -85,55 +86,6 @@ export interface AlphaResult extends AlphaCore {
 
 const NA = Number.NaN;
 
-function meanSd(m: ItemMatrix, j: number): { n: number; mean: number; sd: number } {
-  let n = 0;
-  let s = 0;
-  for (let r = 0; r < m.rows; r++) {
-    const v = m.values[r * m.cols + j]!;
-    if (v === v) {
-      n++;
-      s += v;
-    }
-  }
-  const mean = n > 0 ? s / n : NA;
-  let ss = 0;
-  for (let r = 0; r < m.rows; r++) {
-    const v = m.values[r * m.cols + j]!;
-    if (v === v) ss += (v - mean) ** 2;
-  }
-  return { n, mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : NA };
-}
-
-/** Pearson correlation over the rows where both are present (R's cor(use = "pairwise")). */
-function pairwiseCor(x: Float64Array, y: Float64Array): number {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] === x[i] && y[i] === y[i]) {
-      n++;
-      sx += x[i]!;
-      sy += y[i]!;
-    }
-  }
-  if (n < 2) return NA;
-  const mx = sx / n;
-  const my = sy / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] === x[i] && y[i] === y[i]) {
-      const dx = x[i]! - mx;
-      const dy = y[i]! - my;
-      sxy += dx * dy;
-      sxx += dx * dx;
-      syy += dy * dy;
-    }
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
-
 /** Raw alpha only, from a covariance matrix: what a bootstrap resample needs. */
 export function rawAlpha(cov: Mat): number {
   if (cov.some((row) => row.some((v) => Number.isNaN(v)))) return NA;
@@ -146,24 +98,39 @@ export function rawAlpha(cov: Mat): number {
  * (rapport reverse-keys items itself, with the instrument's bounds, before calling this).
  */
 export function cronbachAlpha(m: ItemMatrix): AlphaResult {
-  const stats = Array.from({ length: m.cols }, (_, j) => meanSd(m, j));
-  const zeroVariance = stats.flatMap((s, j) => (!(s.sd > 0) ? [j] : []));
-  const kept = stats.map((_, j) => j).filter((j) => !zeroVariance.includes(j));
+  const result = alphaFromMoments(matrixMoments(m));
+  if (result.zeroVariance.length > 0 && !result.failure) {
+    // psych takes the row means over the items it kept: recompute raw.r without the dropped ones.
+    const kept = Array.from({ length: m.cols }, (_, j) => j).filter((j) => !result.zeroVariance.includes(j));
+    const rRaw = matrixMoments(selectColumns(m, kept)).rRaw;
+    kept.forEach((j, i) => (result.items[j]!.rRaw = rRaw[i]!));
+  }
+  return result;
+}
+
+/**
+ * The same, from one-pass moments (src/stats/moments.ts). When items have no variance, raw.r of the
+ * others is over the row means of all items, not of the kept ones as psych has it: callers that
+ * hold the rows (cronbachAlpha) correct it; streaming callers check `zeroVariance`.
+ */
+export function alphaFromMoments(mo: ItemMoments): AlphaResult {
+  const kAll = mo.means.length;
+  const c0 = mo.pairwise.cov;
+  const nItem = Array.from({ length: kAll }, (_, j) => mo.pairwise.counts[j]![j]!);
+  const sdItem = Array.from({ length: kAll }, (_, j) => (nItem[j]! > 1 ? Math.sqrt(c0[j]![j]!) : NA));
+  const zeroVariance = sdItem.flatMap((sd, j) => (!(sd > 0) ? [j] : []));
+  const kept = sdItem.map((_, j) => j).filter((j) => !zeroVariance.includes(j));
   const emptyItem = (j: number): ItemStatistics => ({
-    n: stats[j]!.n, mean: stats[j]!.mean, sd: stats[j]!.sd, rRaw: NA, rStd: NA, rCor: NA, rDrop: NA,
-    alphaIfDeleted: NA, alphaStdIfDeleted: NA, missing: 1 - stats[j]!.n / m.rows, dropped: zeroVariance.includes(j),
+    n: nItem[j]!, mean: mo.means[j]!, sd: sdItem[j]!, rRaw: NA, rStd: NA, rCor: NA, rDrop: NA,
+    alphaIfDeleted: NA, alphaStdIfDeleted: NA, missing: 1 - nItem[j]! / mo.rows, dropped: zeroVariance.includes(j),
   });
   const fail = (failure: string): AlphaResult => ({
-    raw: NA, std: NA, g6: NA, averageR: NA, medianR: NA, sn: NA, q: NA, n: m.rows, k: kept.length, ase: NA,
-    feldt: [NA, NA], items: stats.map((_, j) => emptyItem(j)), zeroVariance, failure,
+    raw: NA, std: NA, g6: NA, averageR: NA, medianR: NA, sn: NA, q: NA, n: mo.rows, k: kept.length, ase: NA,
+    feldt: [NA, NA], items: nItem.map((_, j) => emptyItem(j)), zeroVariance, failure,
   });
   if (kept.length < 2) return fail(`fewer than 2 items with variance (${kept.length})`);
-
-  // Work on the kept columns only.
-  const x = { rows: m.rows, cols: kept.length, values: new Float64Array(m.rows * kept.length) };
-  for (let r = 0; r < m.rows; r++) for (let j = 0; j < kept.length; j++) x.values[r * kept.length + j] = m.values[r * m.cols + kept[j]!]!;
-  const { cov: c, counts } = pairwiseCovariance(x);
-  if (counts.some((row) => row.some((v) => v < 2))) return fail('two items are answered together in fewer than 2 rows');
+  const c = kept.map((a) => kept.map((b) => c0[a]![b]!));
+  if (kept.some((a) => kept.some((b) => mo.pairwise.counts[a]![b]! < 2))) return fail('two items are answered together in fewer than 2 rows');
   const r = cov2cor(c);
   const k = kept.length;
   const total = alphaCore(c, r);
@@ -183,31 +150,16 @@ export function cronbachAlpha(m: ItemMatrix): AlphaResult {
   const smcR = smc(r);
   const rc = r.map((row, i) => row.map((v, j) => (i === j ? smcR[i]! : v)));
   const sumRC = sumAll(rc);
-  const rowMean = new Float64Array(m.rows);
-  for (let row = 0; row < m.rows; row++) {
-    let s = 0;
-    let n = 0;
-    for (let j = 0; j < k; j++) {
-      const v = x.values[row * k + j]!;
-      if (v === v) {
-        s += v;
-        n++;
-      }
-    }
-    rowMean[row] = n > 0 ? s / n : NA;
-  }
   const sumC = sumAll(c);
-  const items = stats.map((_, j) => emptyItem(j));
+  const items = nItem.map((_, j) => emptyItem(j));
   kept.forEach((j, i) => {
-    const column = new Float64Array(m.rows);
-    for (let row = 0; row < m.rows; row++) column[row] = x.values[row * k + i]!;
     const colSumR = r[i]!.reduce((a, b) => a + b, 0);
     const colSumRC = rc[i]!.reduce((a, b) => a + b, 0);
     const colSumC = c[i]!.reduce((a, b) => a + b, 0);
     const vDrop = sumC - 2 * colSumC + c[i]![i]!;
     items[j] = {
       ...items[j]!,
-      rRaw: pairwiseCor(rowMean, column),
+      rRaw: mo.rRaw[j]!,
       rStd: colSumR / Math.sqrt(sumR),
       rCor: colSumRC / Math.sqrt(sumRC),
       rDrop: (colSumC - c[i]![i]!) / Math.sqrt(c[i]![i]! * vDrop),
@@ -215,5 +167,5 @@ export function cronbachAlpha(m: ItemMatrix): AlphaResult {
       alphaStdIfDeleted: drop[i]!.std,
     };
   });
-  return { ...total, n: m.rows, k, ase: Math.sqrt(total.q / m.rows), feldt: feldtInterval(total.raw, m.rows, k), items, zeroVariance };
+  return { ...total, n: mo.rows, k, ase: Math.sqrt(total.q / mo.rows), feldt: feldtInterval(total.raw, mo.rows, k), items, zeroVariance };
 }
