@@ -124,7 +124,7 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
         });
 
   const scales: ScaleReport[] = [];
-  plans.forEach((plan, k) => {
+  for (const [k, plan] of plans.entries()) {
     const inst = plan.instrument;
     const position = new Map(inst.items.map((it, i) => [it.id, i]));
     for (const scale of selected[k]!) {
@@ -138,11 +138,11 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
           ...(group.label === undefined ? {} : { group: group.label }),
           itemIds: [...scale.items],
           itemColumns: columns.map((c) => plan.columnNames[c]!),
-          result: analyseScale(m, names, { missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed }),
+          result: await analyseScale(m, names, { missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed }),
         });
       }
     }
-  });
+  }
   return { input: csv.name, rows, ...(opts.by === undefined ? {} : { by: csv.header[byIndex]! }), problems, problemCount, scales };
 }
 

@@ -4,7 +4,9 @@
  * on the complete cases, optional bootstrap intervals, and the warnings a researcher should see.
  * Pure.
  */
-import { type AlphaResult, alphaFromMoments, cronbachAlpha, rawAlpha } from '../stats/alpha.js';
+import { type AlphaResult, alphaFromMoments, cronbachAlpha } from '../stats/alpha.js';
+import { type BootstrapResult, bootstrapIntervals } from './bootstrap.js';
+import { omegaFromCovariance, type OmegaResult, omegaTotal } from './omega-total.js';
 import type { ItemMoments } from '../stats/moments.js';
 import { completeCaseCovariance, covarianceSweep } from '../stats/covariance.js';
 import { completeRows, type ItemMatrix, selectRows } from '../stats/item-matrix.js';
@@ -19,67 +21,16 @@ export interface ReliabilityWarning {
   message: string;
 }
 
-export interface OmegaResult {
-  omega: number;
-  /** Complete cases the factor model was fitted to. */
-  n: number;
-  fit?: OneFactorFit;
-  reason?: string;
-}
-
-export interface BootstrapResult {
-  resamples: number;
-  seed: number;
-  alpha: [number, number];
-  omega: [number, number];
-  /** Resamples in which a coefficient could not be computed (left out of the interval). */
-  failedAlpha: number;
-  failedOmega: number;
-}
+export type { BootstrapResult } from './bootstrap.js';
+export type { OmegaResult } from './omega-total.js';
+export { bootstrapIntervals };
+export { omegaFromCovariance, omegaTotal } from './omega-total.js';
 
 export interface ScaleReliability {
   alpha: AlphaResult;
   omega: OmegaResult;
   bootstrap?: BootstrapResult;
   warnings: ReliabilityWarning[];
-}
-
-/** Omega total on the complete cases among the given rows (default all), or why it is not available. */
-export function omegaTotal(m: ItemMatrix, rows?: ArrayLike<number>): OmegaResult {
-  return omegaFromCovariance(completeCaseCovariance(m, rows), m.cols);
-}
-
-export function omegaFromCovariance({ cov, n }: { cov: number[][]; n: number }, k: number): OmegaResult {
-  if (k < 3) return { omega: Number.NaN, n, reason: 'a one-factor model needs at least 3 items to be identified' };
-  if (n <= k) return { omega: Number.NaN, n, reason: `only ${n} complete cases for ${k} items` };
-  try {
-    const fit = fitOneFactor(cov);
-    if (!fit.converged) return { omega: Number.NaN, n, fit, reason: 'the factor model did not converge' };
-    return { omega: fit.omega, n, fit };
-  } catch (err) {
-    return { omega: Number.NaN, n, reason: (err as Error).message };
-  }
-}
-
-/** Percentile intervals (2.5 %, 97.5 %, R type 7) from `resamples` resamples of rows. */
-export function bootstrapIntervals(m: ItemMatrix, resamples: number, seed: number): BootstrapResult {
-  const rng = seededRng(seed);
-  const alphas: number[] = [];
-  const omegas: number[] = [];
-  const idx = new Int32Array(m.rows);
-  for (let b = 0; b < resamples; b++) {
-    for (let i = 0; i < m.rows; i++) idx[i] = rng.index(m.rows);
-    const sweep = covarianceSweep(m, idx);
-    const a = rawAlpha(sweep.pairwise.cov);
-    if (Number.isFinite(a)) alphas.push(a);
-    const o = omegaFromCovariance(sweep.complete, m.cols).omega;
-    if (Number.isFinite(o)) omegas.push(o);
-  }
-  const interval = (xs: number[]): [number, number] => {
-    const s = Float64Array.from(xs).sort();
-    return [quantile7(s, 0.025), quantile7(s, 0.975)];
-  };
-  return { resamples, seed, alpha: interval(alphas), omega: interval(omegas), failedAlpha: resamples - alphas.length, failedOmega: resamples - omegas.length };
 }
 
 /** The warnings a researcher should see for a scale's results. */
@@ -105,7 +56,7 @@ export function analyseMoments(mo: ItemMoments, itemNames: readonly string[]): S
 }
 
 /** The complete analysis of one scale held in memory. `itemNames` label items in warnings. */
-export function analyseScale(m: ItemMatrix, itemNames: readonly string[], opts: { missing: MissingMode; boot?: number; seed?: number }): ScaleReliability {
+export async function analyseScale(m: ItemMatrix, itemNames: readonly string[], opts: { missing: MissingMode; boot?: number; seed?: number }): Promise<ScaleReliability> {
   const data = opts.missing === 'listwise' ? selectRows(m, completeRows(m)) : m;
   const alpha = cronbachAlpha(data);
   const omega = omegaTotal(data);

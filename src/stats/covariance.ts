@@ -27,7 +27,7 @@ export interface CovarianceSweep {
  * Example: rows (1,2), (2,NaN), (3,6) -> cov(x,y) over rows 1 and 3 = (−1·−2 + 1·2)/1 = 4.
  */
 export function covarianceSweep(m: ItemMatrix, rows?: ArrayLike<number>): CovarianceSweep {
-  const { pairwise, complete } = matrixMoments(m, rows);
+  const { pairwise, complete } = matrixMoments(m, rows, false);
   return { pairwise, complete };
 }
 

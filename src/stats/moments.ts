@@ -44,6 +44,8 @@ export class MomentAccumulator {
   constructor(
     readonly k: number,
     private readonly shift: Float64Array,
+    /** Also collect the item-by-row-mean moments (raw.r); covariances alone need not. */
+    private readonly rowMeans = true,
   ) {
     // The row mean is shifted by one constant, so its correlations are unchanged.
     this.tShift = k > 0 ? shift.reduce((a, b) => a + b, 0) / k : 0;
@@ -78,7 +80,7 @@ export class MomentAccumulator {
     this.rows++;
     if (q === 0) return;
     const t = sum / q - this.tShift;
-    for (let i = 0; i < q; i++) {
+    for (let i = 0; this.rowMeans && i < q; i++) {
       const a = present[i]!;
       const x = d[i]!;
       this.rn[a]!++;
@@ -163,9 +165,9 @@ export function columnMeans(m: ItemMatrix, rows?: ArrayLike<number>): Float64Arr
   return sum;
 }
 
-/** The moments of a matrix held in memory. */
-export function matrixMoments(m: ItemMatrix, rows?: ArrayLike<number>): ItemMoments {
-  const acc = new MomentAccumulator(m.cols, columnMeans(m, rows));
+/** The moments of a matrix held in memory (`rowMeans: false` skips raw.r, for covariances only). */
+export function matrixMoments(m: ItemMatrix, rows?: ArrayLike<number>, rowMeans = true): ItemMoments {
+  const acc = new MomentAccumulator(m.cols, columnMeans(m, rows), rowMeans);
   const nRows = rows ? rows.length : m.rows;
   for (let t = 0; t < nRows; t++) acc.add(m.values, (rows ? rows[t]! : t) * m.cols);
   return acc.finish();
