@@ -8,11 +8,7 @@ import { type AlphaResult, alphaFromMoments, cronbachAlpha } from '../stats/alph
 import { type BootstrapResult, bootstrapIntervals } from './bootstrap.js';
 import { omegaFromCovariance, type OmegaResult, omegaTotal } from './omega-total.js';
 import type { ItemMoments } from '../stats/moments.js';
-import { completeCaseCovariance, covarianceSweep } from '../stats/covariance.js';
 import { completeRows, type ItemMatrix, selectRows } from '../stats/item-matrix.js';
-import { fitOneFactor, type OneFactorFit } from '../stats/omega.js';
-import { quantile7 } from '../stats/quantile.js';
-import { seededRng } from '../stats/random.js';
 
 export type MissingMode = 'pairwise' | 'listwise';
 
