@@ -21,39 +21,27 @@ import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import { cohortObject, EVENT_COLUMNS, eventRows, THERAPIST_COLUMNS, therapistRows, TRAJECTORY_COLUMNS, trajectoryRows } from '../report/trajectories.js';
 import type { MissingMode } from '../reliability/analyse.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import type { RuptureMethod } from '../trajectory/ruptures.js';
 import { findColumn, type InputHooks } from './prepare.js';
-import { type Preset, resolveRoles } from '../io/presets.js';
+import { resolveRoles } from '../io/presets.js';
 import type { ReadOptions, SkippedRow } from '../io/table.js';
 import { runReliabilityJob } from './reliability.js';
 import { runScoreJob, type ScoreSummary } from './score.js';
-import { chooseScale, runTrajectoryJob, type TrajectoryReport } from './trajectories.js';
+import { chooseScale, runTrajectoryJob, type TrajectoryParams, type TrajectoryReport } from './trajectories.js';
 
-export interface ReportJobOptions {
+export interface ReportJobOptions extends TrajectoryParams {
   input: string;
   instruments: readonly LoadedInstrument[];
   map?: ColumnMap;
   outDir: string;
-  client?: string;
-  session?: string;
-  therapist?: string;
   pseudonymize: boolean;
   salt: string;
   missing: MissingMode;
   boot?: number;
   seed: number;
   scale?: string;
-  reliability?: number;
-  sd?: number;
-  suddenGainCutoff?: number;
-  cutoff?: number;
-  ruptureMethod: RuptureMethod;
-  repairWindow: number;
   digits?: number;
   escapeFormulas?: boolean;
   read?: ReadOptions;
-  preset?: Preset;
-  eventMap?: Record<string, number>;
   version: string;
   /** Told when a pass over the data starts, and how far it got (bytes of `total`). */
   onPhase?: (phase: string) => void;
@@ -116,6 +104,11 @@ function summariseAttention(rows: ReturnType<typeof attentionRows>): ReportResul
   };
 }
 
+function trajectoryParams(o: ReportJobOptions): TrajectoryParams {
+  const { client, session, therapist, preset, eventMap, reliability, sd, suddenGainCutoff, cutoff, ruptureMethod, repairWindow } = o;
+  return { client, session, therapist, preset, eventMap, reliability, sd, suddenGainCutoff, cutoff, ruptureMethod, repairWindow };
+}
+
 const LOCATION_CODES = new Set(['CLIENT_MISSING', 'SESSION_NOT_INTEGER', 'DUPLICATE_SESSION', 'SCORE_NOT_NUMERIC']);
 
 export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ReportResult> {
@@ -173,10 +166,8 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       }
       const report: TrajectoryReport = await runTrajectoryJob(
         {
-          input, instrument: loaded, scale: scaleId, map: opts.map, client: opts.client, session: opts.session, therapist: opts.therapist,
-          preset: opts.preset, eventMap: opts.eventMap, read: opts.read,
-          reliability: opts.reliability, sd: opts.sd, suddenGainCutoff: opts.suddenGainCutoff, cutoff: opts.cutoff,
-          ruptureMethod: opts.ruptureMethod, repairWindow: opts.repairWindow, outputs: [], hooks: hooks(`trajectories (${inst.id})`),
+          ...trajectoryParams(opts), input, instrument: loaded, scale: scaleId, map: opts.map, read: opts.read,
+          outputs: [], hooks: hooks(`trajectories (${inst.id})`),
         },
         stdin,
       );

@@ -20,7 +20,7 @@ import { FastRecord } from '../io/fast-csv.js';
 import { type Preset, readSession, resolveRoles } from '../io/presets.js';
 import type { SkippedRow } from '../io/table.js';
 
-export interface TrajectoryJobOptions {
+export interface TrajectoryJobOptions extends TrajectoryParams {
   input: string;
   hooks?: InputHooks;
   read?: ReadOptions;
@@ -29,6 +29,11 @@ export interface TrajectoryJobOptions {
   scoreColumn?: string;
   higherIsBetter?: boolean;
   map?: ColumnMap;
+  outputs: Array<{ option: string; path: string | undefined }>;
+}
+
+/** What trajectories takes besides the measure (shared with the report job). */
+export interface TrajectoryParams {
   /** Column names; undefined: client_id / session / therapist_id, or the preset's conventions. */
   client?: string;
   session?: string;
@@ -41,7 +46,6 @@ export interface TrajectoryJobOptions {
   cutoff?: number;
   ruptureMethod: RuptureMethod;
   repairWindow: number;
-  outputs: Array<{ option: string; path: string | undefined }>;
 }
 
 export interface RowProblem {
