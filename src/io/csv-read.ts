@@ -15,13 +15,58 @@ export interface CsvRecord {
   line: number;
 }
 
+/** Records read together. A fast batch hands out one shared cursor: use a record before asking for the next. */
+export interface RecordBatch {
+  readonly length: number;
+  at(j: number): CsvRecord;
+  /** Number of fields of record j (without materialising it). */
+  fieldCount(j: number): number;
+}
+
+/** A batch of records held as objects (the csv-parse and workbook readers, rewritten rows). */
+export class ArrayBatch implements RecordBatch {
+  constructor(readonly records: CsvRecord[]) {}
+  get length(): number {
+    return this.records.length;
+  }
+  at(j: number): CsvRecord {
+    return this.records[j]!;
+  }
+  fieldCount(j: number): number {
+    return this.records[j]!.fields.length;
+  }
+}
+
+/**
+ * Groups records into batches of up to `size`. When the source fails, the records read before the
+ * failure are handed out first, then the error is thrown.
+ */
+export async function* batchRecords(source: AsyncIterable<CsvRecord>, size = 1024): AsyncGenerator<RecordBatch> {
+  let pending: CsvRecord[] = [];
+  try {
+    for await (const r of source) {
+      pending.push(r);
+      if (pending.length === size) {
+        const full = pending;
+        pending = [];
+        yield new ArrayBatch(full);
+      }
+    }
+  } catch (err) {
+    if (pending.length > 0) yield new ArrayBatch(pending);
+    throw err;
+  }
+  if (pending.length > 0) yield new ArrayBatch(pending);
+}
+
 export interface CsvSource {
   /** What to call the input in messages: a path or "<stdin>". */
   name: string;
   header: string[];
   /** Line of the header row. */
   headerLine: number;
-  records: AsyncIterable<CsvRecord>;
+  /** The data rows, a batch at a time (records of a batch are read synchronously, without an await each). */
+  batches: AsyncIterable<RecordBatch>;
   /** Bytes of the input read so far (for progress). */
   bytesRead(): number;
 }

@@ -1,31 +1,125 @@
 /**
  * A byte-level RFC 4180 reader for UTF-8 files: the fast path behind src/io/table.ts. csv-parse
- * makes a string per field; scoring a million rows needs better, so this reader finds field
- * boundaries in the bytes and lets callers parse numbers straight from them, decode text only when
- * a cell is not a plain number, and copy a row's raw bytes to the output. It accepts and refuses
- * exactly what the csv-parse path does (test/io/fast-csv.test.ts compares the two).
+ * makes a string per field and an await per record; scoring a million rows needs better, so this
+ * reader parses each chunk of the file synchronously into a batch of field boundaries (flat typed
+ * arrays), and lets callers parse numbers straight from the bytes, decode text only when a cell is
+ * not a plain number, and copy a row's raw bytes to the output. It accepts and refuses exactly what
+ * the csv-parse path does (test/io/fast-csv.test.ts compares the two).
  */
 import { isUtf8 } from 'node:buffer';
 import { inputError, type RapportError } from '../errors.js';
-import type { CsvRecord } from './csv-read.js';
+import type { CsvRecord, RecordBatch } from './csv-read.js';
 import { firstInvalidUtf8 } from './decode.js';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
+const EMPTY = Buffer.alloc(0);
+/** 1 for the bytes a spreadsheet formula can start with: = + - @ tab CR. */
+const FORMULA_START = new Uint8Array(256);
+for (const c of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]) FORMULA_START[c] = 1;
 
-/** A record of the current chunk. Valid until the next record is read: copy what you keep. */
+function grow<T extends Int32Array | Uint8Array>(a: T, size: number): T {
+  let n = a.length;
+  while (n < size) n *= 2;
+  const x = new (a.constructor as { new (n: number): T })(n);
+  x.set(a);
+  return x;
+}
+
+/**
+ * The records of one chunk: where each starts and ends, its line, and its fields' byte bounds in
+ * flat arrays. Valid until the reader is asked for the next batch (the arrays are reused).
+ */
+export class FastBatch implements RecordBatch {
+  buf: Buffer = EMPTY;
+  /** Records [first, n) are this batch's; those before `first` were taken by the reader (header, skipped rows). */
+  first = 0;
+  n = 0;
+  line = new Int32Array(1024);
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  /** Index of the record's first field in the field arrays, and its number of fields. */
+  field = new Int32Array(1024);
+  count = new Int32Array(1024);
+  /** 1 when some field of the record starts with a character a spreadsheet may run as a formula (= + - @ tab CR). */
+  formulaLike = new Uint8Array(1024);
+  nFields = 0;
+  fieldStart = new Int32Array(1 << 14);
+  fieldEnd = new Int32Array(1 << 14);
+  /** 1 when the field was quoted (its bounds exclude the quotes), 2 when it also holds "" escapes. */
+  quoted = new Uint8Array(1 << 14);
+  private readonly cursor = new FastRecord();
+
+  get length(): number {
+    return this.n - this.first;
+  }
+
+  /** Record j of the batch, as one shared cursor: use it before asking for another. */
+  at(j: number): FastRecord {
+    return this.cursor.select(this, this.first + j);
+  }
+
+  fieldCount(j: number): number {
+    return this.count[this.first + j]!;
+  }
+
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    this.first = 0;
+    this.n = 0;
+    this.nFields = 0;
+  }
+
+  /** Room for one more record with up to `fields` more fields. */
+  reserve(fields: number): void {
+    if (this.n === this.line.length) {
+      const size = this.n + 1;
+      this.line = grow(this.line, size);
+      this.start = grow(this.start, size);
+      this.end = grow(this.end, size);
+      this.field = grow(this.field, size);
+      this.count = grow(this.count, size);
+      this.formulaLike = grow(this.formulaLike, size);
+    }
+    if (this.nFields + fields > this.fieldStart.length) {
+      const size = this.nFields + fields;
+      this.fieldStart = grow(this.fieldStart, size);
+      this.fieldEnd = grow(this.fieldEnd, size);
+      this.quoted = grow(this.quoted, size);
+    }
+  }
+}
+
+/** One record of a FastBatch, read in place. Valid until the batch's cursor moves: copy what you keep. */
 export class FastRecord implements CsvRecord {
   line = 0;
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = EMPTY;
   start = 0;
   end = 0;
   count = 0;
-  fieldStart = new Int32Array(64);
-  fieldEnd = new Int32Array(64);
-  /** 1 when the field was quoted (its bounds exclude the quotes), 2 when it also holds "" escapes. */
-  quoted = new Uint8Array(64);
+  /** Some field starts with = + - @ tab or CR (see startsLikeFormula). */
+  formulaLike = false;
+  private base = 0;
+  private fs: Int32Array = new Int32Array(0);
+  private fe: Int32Array = new Int32Array(0);
+  private q: Uint8Array = new Uint8Array(0);
   private cache: string[] | undefined;
+
+  select(b: FastBatch, r: number): this {
+    this.buf = b.buf;
+    this.line = b.line[r]!;
+    this.start = b.start[r]!;
+    this.end = b.end[r]!;
+    this.base = b.field[r]!;
+    this.count = b.count[r]!;
+    this.formulaLike = b.formulaLike[r] === 1;
+    this.fs = b.fieldStart;
+    this.fe = b.fieldEnd;
+    this.q = b.quoted;
+    this.cache = undefined;
+    return this;
+  }
 
   get fields(): string[] {
     if (!this.cache) {
@@ -40,10 +134,6 @@ export class FastRecord implements CsvRecord {
     this.cache = v;
   }
 
-  reset(): void {
-    this.cache = undefined;
-  }
-
   /** True once the fields were materialised (and possibly rewritten): the raw bytes no longer speak for the row. */
   get materialised(): boolean {
     return this.cache !== undefined;
@@ -51,8 +141,8 @@ export class FastRecord implements CsvRecord {
 
   text(i: number): string {
     if (this.cache) return this.cache[i]!;
-    const s = this.buf.toString('utf8', this.fieldStart[i]!, this.fieldEnd[i]!);
-    return this.quoted[i] === 2 ? s.replace(/""/g, '"') : s;
+    const s = this.buf.toString('utf8', this.fs[this.base + i]!, this.fe[this.base + i]!);
+    return this.q[this.base + i] === 2 ? s.replace(/""/g, '"') : s;
   }
 
   /** The row exactly as written (without its line ending). */
@@ -67,8 +157,13 @@ export class FastRecord implements CsvRecord {
   number(i: number, decimalComma: boolean): number {
     if (this.cache) return Number.NaN; // rewritten rows go through the text path
     const b = this.buf;
-    let s = this.fieldStart[i]!;
-    let e = this.fieldEnd[i]!;
+    let s = this.fs[this.base + i]!;
+    let e = this.fe[this.base + i]!;
+    // The common case: one digit.
+    if (e === s + 1) {
+      const c = b[s]! - 0x30;
+      return c >= 0 && c <= 9 ? c : Number.NaN;
+    }
     while (s < e && (b[s] === 0x20 || b[s] === 0x09)) s++;
     while (e > s && (b[e - 1] === 0x20 || b[e - 1] === 0x09)) e--;
     if (s === e) return Number.NaN;
@@ -101,9 +196,14 @@ export class FastRecord implements CsvRecord {
 
   /** Whether a field starts like a spreadsheet formula (=, +, -, @, tab, CR), so the raw row cannot be copied as is. */
   startsLikeFormula(i: number): boolean {
-    const c = this.buf[this.fieldStart[i]!];
-    return this.fieldEnd[i]! > this.fieldStart[i]! && (c === 0x3d || c === 0x2b || c === 0x2d || c === 0x40 || c === 0x09 || c === 0x0d);
+    const s = this.fs[this.base + i]!;
+    return this.fe[this.base + i]! > s && FORMULA_START[this.buf[s]!] === 1;
   }
+}
+
+/** Cell i of any record as text (on the fast path only this cell is decoded). */
+export function cellText(r: CsvRecord, i: number): string {
+  return r instanceof FastRecord ? r.text(i) : (r.fields[i] ?? '');
 }
 
 export interface FastReaderOptions {
@@ -112,150 +212,256 @@ export interface FastReaderOptions {
 }
 
 /**
- * Records from a byte stream (BOM removed by the caller or here). Throws the same error codes as the
- * csv-parse path: CSV_UNCLOSED_QUOTE (the line where the record starts), CSV_INVALID_QUOTE,
- * ENCODING_INVALID, CSV_BINARY. Field counts are checked by the caller.
+ * Parses chunks into batches. Line numbers carry over from chunk to chunk. A malformed record
+ * ends the batch before it and leaves its error in `failure`, so the records before it are still
+ * handed out first (as a record-at-a-time reader would).
  */
-export async function* fastRecords(chunks: AsyncIterable<Buffer | string>, opts: FastReaderOptions): AsyncGenerator<FastRecord> {
-  const { name, delimiter } = opts;
-  const rec = new FastRecord();
+class ChunkParser {
+  line = 1; // line of the first byte of the unparsed data
+  failure: RapportError | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly delimiter: number,
+  ) {}
+
+  private fail(code: string, message: string, atLine: number, hint: string): RapportError {
+    return inputError(code, message, { location: { file: this.name, line: atLine }, hint });
+  }
+
+  /** Parses the records that end within b into `batch`; returns where the unparsed rest starts. */
+  parse(b: Buffer, final: boolean, batch: FastBatch): number {
+    try {
+      return this.run(b, final, batch);
+    } catch (err) {
+      this.failure = err as RapportError;
+      return b.length;
+    }
+  }
+
+  /**
+   * Adds the record b[start, end) (one line, no quotes) to the batch; false, adding nothing, when
+   * it holds a carriage return (a line break of its own, left to the general parser).
+   */
+  private simpleRecord(b: Buffer, start: number, end: number, batch: FastBatch, line: number): boolean {
+    const delimiter = this.delimiter;
+    batch.reserve(64);
+    const base = batch.nFields;
+    let fs = batch.fieldStart;
+    let fe = batch.fieldEnd;
+    let count = 0;
+    let s = start;
+    let risky = FORMULA_START[b[start]!]!;
+    for (let p = start; p < end; p++) {
+      const c = b[p]!;
+      if (c === delimiter) {
+        if (base + count === fs.length) {
+          batch.reserve(count + 64);
+          fs = batch.fieldStart;
+          fe = batch.fieldEnd;
+        }
+        fs[base + count] = s;
+        fe[base + count] = p;
+        count++;
+        s = p + 1;
+        risky |= FORMULA_START[b[s]!]!;
+      } else if (c === CR) return false;
+    }
+    if (base + count === fs.length) {
+      batch.reserve(count + 1);
+      fs = batch.fieldStart;
+      fe = batch.fieldEnd;
+    }
+    fs[base + count] = s;
+    fe[base + count] = end;
+    count++;
+    batch.quoted.fill(0, base, base + count);
+    const r = batch.n++;
+    batch.line[r] = line;
+    batch.start[r] = start;
+    batch.end[r] = end;
+    batch.field[r] = base;
+    batch.count[r] = count;
+    batch.formulaLike[r] = risky;
+    batch.nFields = base + count;
+    return true;
+  }
+
+  private run(b: Buffer, final: boolean, batch: FastBatch): number {
+    const { name, delimiter } = this;
+    let i = 0;
+    const n = b.length;
+    let line = this.line;
+    let nextQuote = b.indexOf(QUOTE);
+    try {
+      for (;;) {
+        // Skip empty lines.
+        while (i < n && (b[i] === LF || (b[i] === CR && b[i + 1] === LF) || (b[i] === CR && final && i + 1 === n))) {
+          if (b[i] === LF) line++;
+          else if (b[i + 1] === LF) {
+            i++;
+            line++;
+          }
+          i++;
+        }
+        if (i >= n) return i;
+        // The common case: a record on one line without quotes, split with one comparison a byte.
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = b.indexOf(QUOTE, i);
+        const lf = b.indexOf(LF, i);
+        if (lf !== -1 && (nextQuote === -1 || nextQuote > lf)) {
+          const end = b[lf - 1] === CR ? lf - 1 : lf;
+          const r = this.simpleRecord(b, i, end, batch, line);
+          if (r) {
+            line++;
+            i = lf + 1;
+            continue;
+          }
+        }
+        const recStart = i;
+        const recLine = line;
+        let l = line;
+        let count = 0;
+        let p = i;
+        let complete = false;
+        let risky = 0;
+        batch.reserve(64);
+        let base = batch.nFields;
+        let fs = batch.fieldStart;
+        let fe = batch.fieldEnd;
+        let fq = batch.quoted;
+        for (;;) {
+          if (base + count === fs.length) {
+            batch.reserve(count + 64);
+            fs = batch.fieldStart;
+            fe = batch.fieldEnd;
+            fq = batch.quoted;
+            base = batch.nFields;
+          }
+          if (b[p] === QUOTE) {
+            let q = p + 1;
+            let escapes = false;
+            for (;;) {
+              while (q < n && b[q] !== QUOTE) {
+                // A line break is LF, CRLF or a lone CR.
+                if (b[q] === LF || (b[q] === CR && b[q + 1] !== LF)) l++;
+                q++;
+              }
+              if (q >= n) break;
+              if (b[q + 1] === QUOTE) {
+                escapes = true;
+                q += 2;
+                continue;
+              }
+              if (q + 1 >= n && !final) q = n; // the closing quote's follower is in the next chunk
+              break;
+            }
+            if (q >= n) {
+              if (final) throw this.fail('CSV_UNCLOSED_QUOTE', `cannot parse ${name}: a quoted field starting on line ${recLine} is never closed`, recLine, 'a quoted field is never closed: look for a stray " on or after this line');
+              return recStart; // need more data
+            }
+            fs[base + count] = p + 1;
+            fe[base + count] = q;
+            fq[base + count] = escapes ? 2 : 1;
+            if (q > p + 1) risky |= FORMULA_START[b[p + 1]!]!;
+            count++;
+            p = q + 1;
+            const c = b[p];
+            if (c === delimiter) {
+              p++;
+              continue;
+            }
+            if (c === LF || c === CR || p >= n) {
+              if (p >= n && !final) return recStart;
+              complete = true;
+              break;
+            }
+            throw this.fail('CSV_INVALID_QUOTE', `cannot parse ${name}: text follows a closing quote on line ${l}`, l, 'a " inside a quoted field must be doubled (""), or the field must not be quoted');
+          }
+          const s = p;
+          let c = b[p];
+          if (c !== undefined) risky |= FORMULA_START[c]!;
+          while (p < n && c !== delimiter && c !== LF && c !== CR) {
+            if (c === QUOTE) throw this.fail('CSV_INVALID_QUOTE', `cannot parse ${name}: a quote in the middle of field ${count + 1} on line ${l}`, l, 'a " in the middle of a field: double it ("") and quote the whole field, or remove it');
+            c = b[++p];
+          }
+          if (p >= n && !final) return recStart;
+          fs[base + count] = s;
+          fe[base + count] = p;
+          fq[base + count] = 0;
+          count++;
+          if (c === delimiter) {
+            p++;
+            if (p >= n && !final) return recStart;
+            if (p >= n) {
+              if (base + count === fs.length) {
+                batch.reserve(count + 1);
+                fs = batch.fieldStart;
+                fe = batch.fieldEnd;
+                fq = batch.quoted;
+              }
+              fs[base + count] = p;
+              fe[base + count] = p;
+              fq[base + count] = 0;
+              count++;
+              complete = true;
+              break;
+            }
+            continue;
+          }
+          complete = true;
+          break;
+        }
+        if (!complete) return recStart;
+        const recEnd = p;
+        if (b[p] === CR && b[p + 1] === LF) p += 2;
+        else if (b[p] === LF || b[p] === CR) p++;
+        l++;
+        const r = batch.n++;
+        batch.line[r] = recLine;
+        batch.start[r] = recStart;
+        batch.end[r] = recEnd;
+        batch.field[r] = base;
+        batch.count[r] = count;
+        batch.formulaLike[r] = risky;
+        batch.nFields = base + count;
+        line = l;
+        i = p;
+      }
+    } finally {
+      this.line = line;
+    }
+  }
+}
+
+/**
+ * Batches of records from a byte stream (a UTF-8 BOM is removed). Throws the same error codes as
+ * the csv-parse path: CSV_UNCLOSED_QUOTE (the line where the record starts), CSV_INVALID_QUOTE,
+ * ENCODING_INVALID, CSV_BINARY, CSV_MAX_RECORD_SIZE. Field counts are checked by the caller.
+ * One batch object is reused: it is valid until the next one is asked for.
+ */
+export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts: FastReaderOptions): AsyncGenerator<FastBatch> {
+  const { name } = opts;
+  const parser = new ChunkParser(name, opts.delimiter);
+  const batch = new FastBatch();
   let carry: Buffer | undefined;
-  let line = 1; // line of the first byte of the unparsed data
   let offset = 0; // file offset of the first byte of the unparsed data
   let first = true;
-  const fail = (code: string, message: string, atLine: number, hint: string): RapportError => inputError(code, message, { location: { file: name, line: atLine }, hint });
 
   const check = (b: Buffer, end: number) => {
+    const fail = (code: string, message: string, at: number, hint: string): RapportError => {
+      let l = parser.line;
+      for (let i = 0; i < at; i++) if (b[i] === LF) l++;
+      return inputError(code, message, { location: { file: name, line: l }, hint });
+    };
     const nul = b.indexOf(0);
     if (nul >= 0) {
-      let l = line;
-      for (let i = 0; i < nul; i++) if (b[i] === LF) l++;
-      throw fail('CSV_BINARY', `${name} is not a text file (it contains NUL bytes; the first at byte ${offset + nul + 1})`, l, 'is this a spreadsheet or another binary file? save it as CSV, or pass an .xlsx file by name');
+      throw fail('CSV_BINARY', `${name} is not a text file (it contains NUL bytes; the first at byte ${offset + nul + 1})`, nul, 'is this a spreadsheet or another binary file? save it as CSV, or pass an .xlsx file by name');
     }
     if (!isUtf8(b.subarray(0, end))) {
       const at = firstInvalidUtf8(b.subarray(0, end));
-      let l = line;
-      for (let i = 0; i < at; i++) if (b[i] === LF) l++;
-      throw fail('ENCODING_INVALID', `${name} is not valid utf-8 (byte 0x${b[at]!.toString(16).padStart(2, '0')} cannot start or continue a character)`, l, 'the file is probably in a Windows or Latin encoding: try --encoding windows-1252 (or latin1), or save it as "CSV UTF-8"');
+      throw fail('ENCODING_INVALID', `${name} is not valid utf-8 (byte 0x${b[at]!.toString(16).padStart(2, '0')} cannot start or continue a character)`, at, 'the file is probably in a Windows or Latin encoding: try --encoding windows-1252 (or latin1), or save it as "CSV UTF-8"');
     }
   };
-
-  /** Parses the records that end within b[0, limit); returns where the unparsed rest starts. */
-  function* parse(b: Buffer, final: boolean): Generator<FastRecord, number> {
-    let i = 0;
-    const n = b.length;
-    for (;;) {
-      // Skip empty lines.
-      while (i < n && (b[i] === LF || (b[i] === CR && b[i + 1] === LF) || (b[i] === CR && final && i + 1 === n))) {
-        if (b[i] === LF) line++;
-        else if (b[i + 1] === LF) {
-          i++;
-          line++;
-        }
-        i++;
-      }
-      if (i >= n) return i;
-      const recStart = i;
-      const recLine = line;
-      let l = line;
-      let count = 0;
-      let p = i;
-      let complete = false;
-      for (;;) {
-        if (count === rec.fieldStart.length) {
-          const grow = (a: Int32Array) => {
-            const x = new Int32Array(a.length * 2);
-            x.set(a);
-            return x;
-          };
-          rec.fieldStart = grow(rec.fieldStart);
-          rec.fieldEnd = grow(rec.fieldEnd);
-          const q = new Uint8Array(rec.quoted.length * 2);
-          q.set(rec.quoted);
-          rec.quoted = q;
-        }
-        if (b[p] === QUOTE) {
-          let q = p + 1;
-          let escapes = false;
-          for (;;) {
-            while (q < n && b[q] !== QUOTE) {
-              if (b[q] === LF) l++;
-              q++;
-            }
-            if (q >= n) break;
-            if (b[q + 1] === QUOTE) {
-              escapes = true;
-              q += 2;
-              continue;
-            }
-            if (q + 1 >= n && !final) {
-              q = n; // the closing quote's follower is in the next chunk
-            }
-            break;
-          }
-          if (q >= n) {
-            if (final) throw fail('CSV_UNCLOSED_QUOTE', `cannot parse ${name}: a quoted field starting on line ${recLine} is never closed`, recLine, 'a quoted field is never closed: look for a stray " on or after this line');
-            return recStart; // need more data
-          }
-          rec.fieldStart[count] = p + 1;
-          rec.fieldEnd[count] = q;
-          rec.quoted[count] = escapes ? 2 : 1;
-          count++;
-          p = q + 1;
-          const c = b[p];
-          if (c === delimiter) {
-            p++;
-            continue;
-          }
-          if (c === LF || c === CR || p >= n) {
-            if (p >= n && !final) return recStart;
-            complete = true;
-            break;
-          }
-          throw fail('CSV_INVALID_QUOTE', `cannot parse ${name}: text follows a closing quote on line ${l}`, l, 'a " inside a quoted field must be doubled (""), or the field must not be quoted');
-        }
-        const s = p;
-        while (p < n && b[p] !== delimiter && b[p] !== LF && b[p] !== CR) {
-          if (b[p] === QUOTE) throw fail('CSV_INVALID_QUOTE', `cannot parse ${name}: a quote in the middle of field ${count + 1} on line ${l}`, l, 'a " in the middle of a field: double it ("") and quote the whole field, or remove it');
-          p++;
-        }
-        if (p >= n && !final) return recStart;
-        rec.fieldStart[count] = s;
-        rec.fieldEnd[count] = p;
-        rec.quoted[count] = 0;
-        count++;
-        if (b[p] === delimiter) {
-          p++;
-          if (p >= n && !final) return recStart;
-          if (p >= n) {
-            rec.fieldStart[count] = p;
-            rec.fieldEnd[count] = p;
-            rec.quoted[count] = 0;
-            count++;
-            complete = true;
-            break;
-          }
-          continue;
-        }
-        complete = true;
-        break;
-      }
-      if (!complete) return recStart;
-      const recEnd = p;
-      if (b[p] === CR && b[p + 1] === LF) p += 2;
-      else if (b[p] === LF || b[p] === CR) p++;
-      l = b[p - 1] === LF ? l + 1 : l;
-      rec.reset();
-      rec.buf = b;
-      rec.start = recStart;
-      rec.end = recEnd;
-      rec.count = count;
-      rec.line = recLine;
-      line = l;
-      yield rec;
-      i = p;
-    }
-  }
 
   for await (const raw of chunks) {
     let chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
@@ -271,24 +477,23 @@ export async function* fastRecords(chunks: AsyncIterable<Buffer | string>, opts:
       continue;
     }
     check(b, lastLf + 1);
-    const startLine = line;
-    const it = parse(b.subarray(0, lastLf + 1), false);
-    let r = it.next();
-    while (!r.done) {
-      yield r.value;
-      r = it.next();
-    }
-    const consumed = r.value;
-    // Lines of the consumed part are counted by parse(); the rest is carried over.
+    const startLine = parser.line;
+    batch.reset(b);
+    const consumed = parser.parse(b.subarray(0, lastLf + 1), false, batch);
+    if (batch.n > 0) yield batch;
+    if (parser.failure) throw parser.failure;
+    // The rest is carried over (copied: the stream may reuse its chunk).
     carry = consumed < b.length ? Buffer.from(b.subarray(consumed)) : undefined;
     offset += consumed;
-    if (consumed === 0 && startLine === line && b.length > 64 << 20) {
-      throw fail('CSV_MAX_RECORD_SIZE', `cannot parse ${name}: a record is longer than 64 MB`, line, 'is this really a CSV file? look for an unclosed quote');
+    if (consumed === 0 && startLine === parser.line && b.length > 64 << 20) {
+      throw inputError('CSV_MAX_RECORD_SIZE', `cannot parse ${name}: a record is longer than 64 MB`, { location: { file: name, line: parser.line }, hint: 'is this really a CSV file? look for an unclosed quote' });
     }
   }
   if (carry && carry.length > 0) {
     check(carry, carry.length);
-    const it = parse(carry, true);
-    for (let r = it.next(); !r.done; r = it.next()) yield r.value;
+    batch.reset(carry);
+    parser.parse(carry, true, batch);
+    if (batch.n > 0) yield batch;
+    if (parser.failure) throw parser.failure;
   }
 }

@@ -7,10 +7,10 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { inputError, usageError } from '../errors.js';
-import { type CsvRecord, type CsvSource, csvFailure, findDuplicateHeaders, openInput } from './csv-read.js';
+import { ArrayBatch, batchRecords, type CsvRecord, type CsvSource, csvFailure, findDuplicateHeaders, openInput, type RecordBatch } from './csv-read.js';
 import { TextDecoder } from 'node:util';
 import { decodeStream, sniffBom } from './decode.js';
-import { FastRecord, fastRecords } from './fast-csv.js';
+import { FastBatch, fastBatches } from './fast-csv.js';
 
 export interface ReadOptions {
   /** `,` `;` `\t` `|`; detected when not given. */
@@ -39,7 +39,7 @@ export interface TableSource extends CsvSource {
   dialect: Dialect;
   /** Rows read but not data (e.g. Qualtrics' question-text and ImportId rows). */
   skipped: SkippedRow[];
-  /** Records are FastRecords (byte views, valid until the next record is read). */
+  /** Batches are FastBatches (byte views, valid until the next batch is read). */
   fast?: boolean;
 }
 
@@ -67,6 +67,112 @@ export function qualtricsHeaderRows(first: readonly CsvRecord[]): number {
   if (first[1] && isImportIdRow(first[1])) return 2;
   if (first[0] && isImportIdRow(first[0])) return 1;
   return 0;
+}
+
+/** Records of a text stream by csv-parse, with the line each starts on and errors as RapportErrors. */
+async function* csvParseRecords(text: AsyncIterable<string>, name: string, delimiter: string): AsyncGenerator<CsvRecord> {
+  const parser = parse({ delimiter, info: true, skip_empty_lines: true, relax_column_count: true, bom: true });
+  const src = Readable.from(text);
+  src.on('error', (err) => parser.destroy(err));
+  src.pipe(parser);
+  // Records are queued from 'data' events rather than read with the stream's async iterator, which
+  // drops records already parsed when an error follows them (then the error's line would be wrong).
+  type Parsed = { record: string[]; info: { lines: number } };
+  const queue: Parsed[] = [];
+  let failure: unknown;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    wake?.();
+    wake = undefined;
+  };
+  parser.on('data', (r: Parsed) => {
+    queue.push(r);
+    if (queue.length >= 1024) parser.pause();
+    signal();
+  });
+  parser.on('error', (err) => {
+    failure = err;
+    signal();
+  });
+  parser.on('end', () => {
+    ended = true;
+    signal();
+  });
+  let head = 0;
+  const records = {
+    async next(): Promise<IteratorResult<Parsed>> {
+      for (;;) {
+        if (head < queue.length) {
+          const value = queue[head++]!;
+          if (head === queue.length) {
+            queue.length = 0;
+            head = 0;
+            if (parser.isPaused()) parser.resume();
+          }
+          return { done: false, value };
+        }
+        if (failure !== undefined) throw failure;
+        if (ended) return { done: true, value: undefined };
+        await new Promise<void>((ok) => (wake = ok));
+      }
+    },
+  };
+  let lastEnd = 0;
+  // csv-parse counts a CRLF inside quotes as two lines; rapport (like an editor) as one.
+  let drift = 0;
+  for (;;) {
+    let r;
+    try {
+      r = await records.next();
+    } catch (err) {
+      // csv-parse reports an unclosed quote where the file ends; the record starts after the last good one.
+      // Otherwise its line, less the CRLFs it counted twice in earlier records (not those in the failing one).
+      const code = (err as { code?: string }).code;
+      const at = (err as { lines?: number }).lines;
+      throw csvFailure(err, name, code === 'CSV_QUOTE_NOT_CLOSED' ? lastEnd + 1 : at === undefined ? undefined : at - drift);
+    }
+    if (r.done) return;
+    const { record, info } = r.value;
+    let counted = 0; // line breaks inside the fields as csv-parse counts them
+    let crlf = 0;
+    for (const f of record) {
+      for (let i = 0; i < f.length; i++) {
+        const c = f.charCodeAt(i);
+        if (c === 0x0a) counted++;
+        else if (c === 0x0d) {
+          counted++;
+          if (f.charCodeAt(i + 1) === 0x0a) {
+            counted++;
+            crlf++;
+            i++;
+          }
+        }
+      }
+    }
+    const line = info.lines - counted - drift;
+    drift += crlf;
+    lastEnd = info.lines - drift;
+    yield { fields: record, line };
+  }
+}
+
+/** The first record from `from` on whose number of fields is not `width`, or -1. */
+function firstOtherWidth(b: RecordBatch, from: number, width: number): number {
+  for (let j = from; j < b.length; j++) if (b.fieldCount(j) !== width) return j;
+  return -1;
+}
+
+/** Records [from, end) of a batch. */
+function sliceBatch(b: RecordBatch, from: number, end: number): RecordBatch {
+  if (b instanceof FastBatch) {
+    b.n = b.first + end;
+    b.first += from;
+    return b;
+  }
+  const out: CsvRecord[] = [];
+  for (let j = from; j < end; j++) out.push(b.at(j));
+  return new ArrayBatch(out);
 }
 
 async function* withFirst(first: string[], rest: AsyncIterator<string>): AsyncGenerator<string> {
@@ -129,15 +235,11 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
 
   let encoding = 'utf-8';
   let delimiter: string;
-  let next: () => Promise<CsvRecord | undefined>;
+  let records: AsyncIterator<RecordBatch>;
   if (fast) {
     const sample = head0.toString('utf8', 0, Math.min(head0.length, 1 << 16)).replace(/^\uFEFF/, '');
     delimiter = opts.delimiter !== undefined ? DELIMITERS[opts.delimiter]! : detectDelimiter(sample);
-    const it = fastRecords(rest(), { name, delimiter: delimiter.charCodeAt(0) });
-    next = async () => {
-      const r = await it.next();
-      return r.done ? undefined : r.value;
-    };
+    records = fastBatches(rest(), { name, delimiter: delimiter.charCodeAt(0) });
   } else {
     const text = decodeStream(rest(), name, opts.encoding, (d) => (encoding = d.encoding));
     // Read ahead until the header line is complete, to choose the delimiter.
@@ -151,55 +253,43 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
       seen += r.value;
     }
     delimiter = opts.delimiter !== undefined ? DELIMITERS[opts.delimiter]! : detectDelimiter(seen);
-    const parser = parse({ delimiter, info: true, skip_empty_lines: true, relax_column_count: true, bom: true });
-    const src = Readable.from(withFirst(head, it));
-    src.on('error', (err) => parser.destroy(err));
-    src.pipe(parser);
-    const records = parser[Symbol.asyncIterator]() as AsyncIterator<{ record: string[]; info: { lines: number } }>;
-    let lastEnd = 0;
-    next = async () => {
-      let r;
-      try {
-        r = await records.next();
-      } catch (err) {
-        // csv-parse reports an unclosed quote where the file ends; the record starts after the last good one.
-        throw csvFailure(err, name, (err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED' ? lastEnd + 1 : undefined);
-      }
-      if (r.done) return undefined;
-      const { record, info } = r.value;
-      lastEnd = info.lines;
-      let embedded = 0;
-      for (const f of record) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) embedded++;
-      return { fields: record, line: info.lines - embedded };
-    };
+    records = batchRecords(csvParseRecords(withFirst(head, it), name, delimiter))[Symbol.asyncIterator]();
   }
   const decimalComma = opts.decimal !== undefined ? opts.decimal === ',' : delimiter !== ',';
 
-  const headerRecord = await next();
-  const header = headerRecord ? { fields: [...headerRecord.fields], line: headerRecord.line } : undefined;
+  // The header and the first rows one at a time (copied), then the rest a batch at a time.
+  let current: RecordBatch | undefined;
+  let pos = 0;
+  let width = -1;
+  const raggedRow = (r: CsvRecord, got: number) =>
+    inputError('CSV_RAGGED_ROW', `cannot parse ${name}: line ${r.line} has ${got} field${got === 1 ? '' : 's'}, the header has ${width}`, {
+      location: { file: name, line: r.line },
+      hint: 'this row has a different number of fields than the header: look for an unquoted delimiter or a missing field',
+    });
+  const next = async (): Promise<CsvRecord | undefined> => {
+    while (!current || pos >= current.length) {
+      const r = await records.next();
+      if (r.done) return undefined;
+      current = r.value;
+      pos = 0;
+    }
+    const got = current.fieldCount(pos);
+    const r = current.at(pos++);
+    if (width >= 0 && got !== width) throw raggedRow(r, got);
+    return { fields: [...r.fields], line: r.line };
+  };
+
+  const header = await next();
   if (!header) throw inputError('CSV_EMPTY', `${name} is empty: there is no header row`, { location: { file: name }, hint: 'export the data again with a header row' });
   const dups = findDuplicateHeaders(header.fields);
   if (dups.length > 0) {
     throw inputError('CSV_DUPLICATE_HEADER', `${name} has duplicate column names: ${dups.join(', ')}`, { location: { file: name, line: header.line }, hint: 'rename the columns so every name is unique' });
   }
-  const width = header.fields.length;
-  const readRow = next;
-  next = async () => {
-    const r = await readRow();
-    if (!r) return r;
-    const got = r instanceof FastRecord ? r.count : r.fields.length;
-    if (got !== width) {
-      throw inputError('CSV_RAGGED_ROW', `cannot parse ${name}: line ${r.line} has ${got} field${got === 1 ? '' : 's'}, the header has ${width}`, {
-        location: { file: name, line: r.line },
-        hint: 'this row has a different number of fields than the header: look for an unquoted delimiter or a missing field',
-      });
-    }
-    return r;
-  };
+  width = header.fields.length;
   const ahead: CsvRecord[] = [];
   for (let i = 0; i < 2; i++) {
     const r = await next();
-    if (r) ahead.push({ fields: [...r.fields], line: r.line });
+    if (r) ahead.push(r);
   }
   const skip = qualtricsHeaderRows(ahead);
   const skipped = ahead.slice(0, skip).map((r, i) => ({ line: r.line, reason: i === 0 && skip === 2 ? 'Qualtrics question-text row' : 'Qualtrics ImportId row' }));
@@ -211,15 +301,25 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
   if (data.length === 0) {
     throw inputError('CSV_NO_ROWS', `${name} has a header but no data rows${skip > 0 ? ' (after the Qualtrics header rows)' : ''}`, { location: { file: name, line: header.line }, hint: 'is this the right file? an export with no responses has nothing to score' });
   }
-  async function* all(): AsyncGenerator<CsvRecord> {
-    yield* data;
-    for (let r = await next(); r; r = await next()) yield r;
+  /** A batch with its records of the wrong width cut off: the good ones are handed out, then the error. */
+  function* checked(b: RecordBatch, from: number): Generator<RecordBatch> {
+    const bad = firstOtherWidth(b, from, width);
+    // (Made before the slice: slicing a fast batch moves its records.)
+    const error = bad < 0 ? undefined : raggedRow(b.at(bad), b.fieldCount(bad));
+    const end = bad < 0 ? b.length : bad;
+    if (end > from) yield from === 0 && end === b.length ? b : sliceBatch(b, from, end);
+    if (error) throw error;
+  }
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    yield new ArrayBatch(data);
+    if (current && pos < current.length) yield* checked(current, pos);
+    for (let r = await records.next(); !r.done; r = await records.next()) yield* checked(r.value, 0);
   }
   return {
     name,
     header: header.fields,
     headerLine: header.line,
-    records: all(),
+    batches: batches(),
     bytesRead: () => bytes,
     dialect: { format: 'csv', delimiter, encoding, decimalComma },
     fast,

@@ -6,7 +6,7 @@
 import ExcelJS from 'exceljs';
 import { inputError } from '../errors.js';
 import type { CsvRecord } from './csv-read.js';
-import { findDuplicateHeaders } from './csv-read.js';
+import { batchRecords, findDuplicateHeaders } from './csv-read.js';
 import type { TableSource } from './table.js';
 
 type CellValue = ExcelJS.CellValue;
@@ -87,7 +87,7 @@ export async function readXlsx(path: string, sheet: string | undefined, decimalC
     name: path,
     header: header.fields,
     headerLine: header.line,
-    records: records(),
+    batches: batchRecords(records()),
     bytesRead: () => 0,
     dialect: { format: 'xlsx', delimiter: '', encoding: 'xlsx', decimalComma },
     skipped: [],

@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { inputError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
+import { ArrayBatch, type CsvRecord, type RecordBatch } from '../io/csv-read.js';
 import { openTable, type ReadOptions, type SkippedRow, type TableSource } from '../io/table.js';
 import { assertDistinctPaths } from '../io/write.js';
 import { type ColumnMap, nearestNames, resolveItemColumns } from '../scoring/columns.js';
@@ -39,17 +40,24 @@ function withHooks(csv: TableSource, hooks: InputHooks | undefined): TableSource
   if (!hooks?.transform && !hooks?.onProgress) return csv;
   const transform = hooks.transform?.(csv.header, csv.skipped);
   const onProgress = hooks.onProgress;
-  const source = csv.records;
-  async function* records() {
-    let n = 0;
-    for await (const r of source) {
-      transform?.(r.fields);
-      if (onProgress && ++n % 4096 === 0) onProgress(csv.bytesRead());
-      yield r;
+  const source = csv.batches;
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    for await (const b of source) {
+      if (transform) {
+        // Rewritten rows are held as text: their raw bytes no longer speak for them.
+        const rows: CsvRecord[] = [];
+        for (let j = 0; j < b.length; j++) {
+          const r = b.at(j);
+          const fields = [...r.fields];
+          transform(fields);
+          rows.push({ fields, line: r.line });
+        }
+        yield new ArrayBatch(rows);
+      } else yield b;
+      onProgress?.(csv.bytesRead());
     }
-    onProgress?.(csv.bytesRead());
   }
-  return { ...csv, records: records() };
+  return { ...csv, batches: batches() };
 }
 
 /** Index of a named column (case and surrounding spaces ignored), or unusable input naming the nearest headers. */

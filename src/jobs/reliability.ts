@@ -8,16 +8,16 @@ import type { Readable } from 'node:stream';
 import type { ReadOptions } from '../io/table.js';
 import { usageError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
-import { readItems } from '../scoring/score.js';
+import { newItemValues, readItems } from '../scoring/score.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { analyseMoments, analyseScale, type MissingMode } from '../reliability/analyse.js';
 import { MomentAccumulator } from '../stats/moments.js';
-import { FastRecord } from '../io/fast-csv.js';
+import { cellText } from '../io/fast-csv.js';
 import type { Scale } from '../instrument/types.js';
 import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
 
 export type { ReliabilityReport, ScaleReport };
-import type { ItemMatrix } from '../stats/item-matrix.js';
+import { type ItemMatrix, RowStore } from '../stats/item-matrix.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
 
 export interface ReliabilityJobOptions {
@@ -38,26 +38,6 @@ export interface ReliabilityJobOptions {
 }
 
 /** A growing row-major store of doubles. */
-class RowStore {
-  private data: Float64Array;
-  rows = 0;
-  constructor(readonly cols: number) {
-    this.data = new Float64Array(Math.max(1, cols) * 1024);
-  }
-  push(row: Float64Array): void {
-    if ((this.rows + 1) * this.cols > this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data.set(row, this.rows * this.cols);
-    this.rows++;
-  }
-  get(row: number, col: number): number {
-    return this.data[row * this.cols + col]!;
-  }
-}
-
 /** Group labels in a natural order: numerically when every label is a number, else as text. */
 export function sortGroups(labels: string[]): string[] {
   const numeric = labels.every((l) => l.trim() !== '' && Number.isFinite(Number(l)));
@@ -98,20 +78,24 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
   const problems: ReliabilityReport['problems'] = [];
   let problemCount = 0;
   let rows = 0;
-  for await (const record of csv.records) {
-    plans.forEach((plan, k) => {
-      const items = readItems(plan, record);
-      stores[k]!.push(items.values);
-      problemCount += items.problems.length;
-      for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
-    });
-    if (byIndex >= 0) {
-      const label = (record.fields[byIndex] ?? '').trim();
-      let id = groupIds.get(label);
-      if (id === undefined) groupIds.set(label, (id = groupIds.size));
-      groupOf.push(id);
+  const scratch = plans.map(newItemValues);
+  for await (const batch of csv.batches) {
+    for (let j = 0; j < batch.length; j++) {
+      const record = batch.at(j);
+      plans.forEach((plan, k) => {
+        const items = readItems(plan, record, scratch[k]);
+        stores[k]!.push(items.values);
+        problemCount += items.problems.length;
+        for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
+      });
+      if (byIndex >= 0) {
+        const label = cellText(record, byIndex).trim();
+        let id = groupIds.get(label);
+        if (id === undefined) groupIds.set(label, (id = groupIds.size));
+        groupOf.push(id);
+      }
+      rows++;
     }
-    rows++;
   }
 
   const allRows = Array.from({ length: rows }, (_, i) => i);
@@ -166,30 +150,40 @@ async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], st
   const problems: ReliabilityReport['problems'] = [];
   let problemCount = 0;
   let rows = 0;
-  for await (const record of csv.records) {
-    let group = 0;
-    if (byIndex >= 0) {
-      const label = (record instanceof FastRecord ? record.text(byIndex) : (record.fields[byIndex] ?? '')).trim();
-      let id = groupIds.get(label);
-      if (id === undefined) groupIds.set(label, (id = groupIds.size));
-      group = id;
-    }
-    plans.forEach((plan, k) => {
-      const items = readItems(plan, record);
-      problemCount += items.problems.length;
-      for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
-      for (const l of layout[k]!) {
-        let answered = 0;
-        for (let j = 0; j < l.columns.length; j++) {
-          const v = items.values[l.columns[j]!]!;
-          l.scratch[j] = v;
-          if (v === v) answered++;
-        }
-        if (answered === 0 || (opts.missing === 'listwise' && answered < l.columns.length)) continue;
-        (l.accs[group] ??= new MomentAccumulator(l.columns.length, l.shift)).add(l.scratch);
+  const listwise = opts.missing === 'listwise';
+  const scratch = plans.map(newItemValues);
+  for await (const batch of csv.batches) {
+    for (let r = 0; r < batch.length; r++) {
+      const record = batch.at(r);
+      let group = 0;
+      if (byIndex >= 0) {
+        const label = cellText(record, byIndex).trim();
+        let id = groupIds.get(label);
+        if (id === undefined) groupIds.set(label, (id = groupIds.size));
+        group = id;
       }
-    });
-    rows++;
+      for (let k = 0; k < plans.length; k++) {
+        const plan = plans[k]!;
+        const items = readItems(plan, record, scratch[k]);
+        if (items.problems.length > 0) {
+          problemCount += items.problems.length;
+          for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
+        }
+        const values = items.values;
+        for (const l of layout[k]!) {
+          let answered = 0;
+          const cols = l.columns;
+          for (let j = 0; j < cols.length; j++) {
+            const v = values[cols[j]!]!;
+            l.scratch[j] = v;
+            if (v === v) answered++;
+          }
+          if (answered === 0 || (listwise && answered < cols.length)) continue;
+          (l.accs[group] ??= new MomentAccumulator(cols.length, l.shift)).add(l.scratch);
+        }
+      }
+      rows++;
+    }
   }
   const labels = byIndex < 0 ? [undefined] : sortGroups([...groupIds.keys()]);
   const scales: ScaleReport[] = [];

@@ -9,11 +9,11 @@ import { inputError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { csvField, escapeFormula, toCsv } from '../report/csv.js';
 import { FastRecord } from '../io/fast-csv.js';
-import { fileSink, type OutputSink, streamSink } from '../io/write.js';
+import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { formatNumber } from '../report/format.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import { type InstrumentScore, type InstrumentStatus, scoreRow } from '../scoring/score.js';
+import { type InstrumentScore, type InstrumentStatus, newInstrumentScore, newItemValues, readItems, scoreItems } from '../scoring/score.js';
 import { type InputHooks, prepareInput } from './prepare.js';
 
 export interface ScoreJobOptions {
@@ -46,8 +46,6 @@ export interface ScoreSummary {
   problems: number;
   instruments: InstrumentSummary[];
 }
-
-const BATCH = 4096;
 
 /** Refuses to add an output column the input already has: a silent overwrite would lose data. */
 function assertNoColumnClash(header: readonly string[], added: readonly string[], file: string): void {
@@ -91,15 +89,11 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     await out.write(json ? '[' : toCsv([[...csv.header, ...added]], escape));
     if (errors) await errors.write(toCsv([[...PROBLEM_COLUMNS]], escape));
 
-    let rows: string[] = [];
-    let jsonChunks: string[] = [];
+    const buffer = new ByteBuilder();
     let problemRows: string[][] = [];
     const flush = async () => {
-      if (json && jsonChunks.length > 0) await out.write(jsonChunks.join(''));
-      else if (rows.length > 0) await out.write(`${rows.join('\n')}\n`);
+      await out.write(buffer.take());
       if (errors && problemRows.length > 0) await errors.write(toCsv(problemRows, escape));
-      rows = [];
-      jsonChunks = [];
       problemRows = [];
     };
 
@@ -107,35 +101,43 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     const copyRaw = !json && csv.fast === true && csv.dialect.delimiter === ',';
     const mustRewrite = (r: FastRecord): boolean => {
       if (r.materialised) return true;
-      if (!escape) return false;
+      if (!escape || !r.formulaLike) return false;
       for (let i = 0; i < r.count; i++) if (r.startsLikeFormula(i) && escapeFormula(r.text(i)) !== r.text(i)) return true;
       return false;
     };
-    for await (const record of csv.records) {
-      const scores: InstrumentScore[] = plans.map((plan) => scoreRow(plan, record));
-      scores.forEach((s, k) => {
-        const tally = summary.instruments[k]!;
-        tally.counts[s.status]++;
-        tally.problems += s.problems.length;
-        summary.problems += s.problems.length;
-        if (s.problems.length > 0) problemRows.push(...renderProblemRows(record.line, instruments[k]!.id, s.problems));
-      });
-      if (json) {
-        const obj = renderScoreJson(csv.header, record.fields, instruments, scores, opts.digits);
-        jsonChunks.push(`${summary.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
-      } else if (copyRaw && record instanceof FastRecord && !mustRewrite(record)) {
-        let line = record.raw();
-        for (const s of scores) {
-          for (const v of s.scales) line += v === null ? ',' : `,${formatNumber(v, opts.digits)}`;
-          line += `,${s.answered},${s.status},`;
-          if (s.problems.length > 0) line += csvField(renderProblemsCell(s.problems), escape);
+    const scratch = plans.map(newItemValues);
+    const scores: InstrumentScore[] = plans.map(newInstrumentScore);
+    for await (const batch of csv.batches) {
+      for (let j = 0; j < batch.length; j++) {
+        const record = batch.at(j);
+        for (let k = 0; k < plans.length; k++) {
+          const s = scoreItems(plans[k]!, readItems(plans[k]!, record, scratch[k]), scores[k]);
+          const tally = summary.instruments[k]!;
+          tally.counts[s.status]++;
+          if (s.problems.length > 0) {
+            tally.problems += s.problems.length;
+            summary.problems += s.problems.length;
+            problemRows.push(...renderProblemRows(record.line, instruments[k]!.id, s.problems));
+          }
         }
-        rows.push(line);
-      } else {
-        rows.push(toCsv([[...record.fields, ...scores.flatMap((s) => renderScoreFields(s, opts.digits))]], escape).slice(0, -1));
+        if (json) {
+          const obj = renderScoreJson(csv.header, record.fields, instruments, scores, opts.digits);
+          buffer.text(`${summary.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
+        } else if (copyRaw && record instanceof FastRecord && !mustRewrite(record)) {
+          buffer.bytes(record.buf, record.start, record.end);
+          let line = '';
+          for (const s of scores) {
+            for (const v of s.scales) line += v === null ? ',' : `,${formatNumber(v, opts.digits)}`;
+            line += `,${s.answered},${s.status},`;
+            if (s.problems.length > 0) line += csvField(renderProblemsCell(s.problems), escape);
+          }
+          buffer.ascii(`${line}\n`);
+        } else {
+          buffer.text(toCsv([[...record.fields, ...scores.flatMap((s) => renderScoreFields(s, opts.digits))]], escape));
+        }
+        summary.rows++;
       }
-      summary.rows++;
-      if (summary.rows % BATCH === 0) await flush();
+      await flush();
     }
     await flush();
     if (json) await out.write('\n]\n');

@@ -10,13 +10,14 @@ import { usageError } from '../errors.js';
 import type { LoadedInstrument, Scale } from '../instrument/types.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { parseDecimal } from '../scoring/response.js';
-import { readItems, scoreItems } from '../scoring/score.js';
+import { newItemValues, readItems, scoreItems } from '../scoring/score.js';
+import { RowStore } from '../stats/item-matrix.js';
 import { cronbachAlpha } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import type { Administration } from '../trajectory/series.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
-import { FastRecord } from '../io/fast-csv.js';
+import { cellText } from '../io/fast-csv.js';
 import { type Preset, readSession, resolveRoles } from '../io/presets.js';
 import type { SkippedRow } from '../io/table.js';
 
@@ -109,43 +110,48 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
   const scaleItems = plan && scale ? scale.items.map((id) => inst!.items.findIndex((it) => it.id === id)) : [];
 
   const admins: Administration[] = [];
-  const itemValues: Float64Array[] = [];
+  // The scale's items of every administration (row i = admins[i]), for alpha at the first ones.
+  const itemValues = new RowStore(scaleItems.length);
   const problems: RowProblem[] = [];
   const baseTherapist = new Map<string, string>();
   let baseRows = 0;
   let rows = 0;
-  for await (const record of csv.records) {
-    rows++;
-    // Only these few cells are decoded; on the fast path the rest stay bytes.
-    const cell = record instanceof FastRecord ? (i: number) => record.text(i) : (i: number) => record.fields[i] ?? '';
-    const client = cell(clientCol).trim();
-    if (client === '') {
-      problems.push({ line: record.line, column: csv.header[clientCol]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
-      continue;
+  const scratch = plan ? newItemValues(plan) : undefined;
+  for await (const batch of csv.batches) {
+    for (let j = 0; j < batch.length; j++) {
+      const record = batch.at(j);
+      rows++;
+      // Only these few cells are decoded; on the fast path the rest stay bytes.
+      const cell = (i: number) => cellText(record, i);
+      const client = cell(clientCol).trim();
+      if (client === '') {
+        problems.push({ line: record.line, column: csv.header[clientCol]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
+        continue;
+      }
+      const session = readSession(cell, roles.session);
+      if (!session.ok) {
+        if (session.base) {
+          baseRows++;
+          const t = therapistCol >= 0 ? cell(therapistCol).trim() : '';
+          if (t !== '') baseTherapist.set(client, t);
+        } else problems.push({ line: record.line, column: csv.header[sessionCol]!, value: session.value, code: session.code, message: session.message });
+        continue;
+      }
+      let score: number | null = null;
+      if (plan) {
+        const items = readItems(plan, record, scratch);
+        const s = scoreItems(plan, items);
+        score = s.scales[scaleIndex] ?? null;
+        for (const p of s.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
+        if (needAlpha) itemValues.push(items.values, scaleItems);
+      } else {
+        const raw = cell(scoreCol).trim();
+        const value = parseDecimal(raw, csv.dialect.decimalComma);
+        if (!Number.isNaN(value)) score = value;
+        else if (raw !== '') problems.push({ line: record.line, column: csv.header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
+      }
+      admins.push({ client, session: session.session, score, therapist: therapistCol >= 0 ? cell(therapistCol).trim() : '', line: record.line });
     }
-    const session = readSession(cell, roles.session);
-    if (!session.ok) {
-      if (session.base) {
-        baseRows++;
-        const t = therapistCol >= 0 ? cell(therapistCol).trim() : '';
-        if (t !== '') baseTherapist.set(client, t);
-      } else problems.push({ line: record.line, column: csv.header[sessionCol]!, value: session.value, code: session.code, message: session.message });
-      continue;
-    }
-    let score: number | null = null;
-    if (plan) {
-      const items = readItems(plan, record);
-      const s = scoreItems(plan, items);
-      score = s.scales[scaleIndex] ?? null;
-      for (const p of s.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
-      if (needAlpha) itemValues[admins.length] = Float64Array.from(scaleItems, (i) => items.values[i]!);
-    } else {
-      const raw = cell(scoreCol).trim();
-      const value = parseDecimal(raw, csv.dialect.decimalComma);
-      if (!Number.isNaN(value)) score = value;
-      else if (raw !== '') problems.push({ line: record.line, column: csv.header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
-    }
-    admins.push({ client, session: session.session, score, therapist: therapistCol >= 0 ? cell(therapistCol).trim() : '', line: record.line });
   }
   // REDCap keeps non-repeating fields (the therapist) on the record's base row.
   for (const a of admins) if (a.therapist === '') a.therapist = baseTherapist.get(a.client) ?? '';
@@ -161,7 +167,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     const firsts = firstAdministrations(admins);
     const k = scaleItems.length;
     const values = new Float64Array(firsts.length * k);
-    firsts.forEach((a, r) => values.set(itemValues[a]!, r * k));
+    firsts.forEach((a, r) => values.set(itemValues.row(a), r * k));
     const alpha = cronbachAlpha({ rows: firsts.length, cols: k, values });
     reliability = alpha.raw;
     reliabilitySource = `Cronbach's alpha (psych raw_alpha, pairwise) of the ${k} items at each client's first valid administration (n = ${firsts.length})`;

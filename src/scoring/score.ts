@@ -77,16 +77,31 @@ export function scoreScale(values: readonly number[], anyInvalid: boolean, metho
   return scaleOutcome(sum, answered, values.length, anyInvalid, method, maxMissing);
 }
 
-/** The scale rules, from the sum and count of the answered items (the one place they are written). */
-export function scaleOutcome(sum: number, answered: number, k: number, anyInvalid: boolean, method: ScaleMethod, maxMissing: number): ScaleOutcome {
-  if (anyInvalid) return { score: null, state: 'invalid' };
+/** The statuses in order of severity: a row's status is its worst scale's. */
+export const STATUSES: readonly InstrumentStatus[] = ['ok', 'prorated', 'incomplete', 'invalid'];
+const OK = 0;
+const PRORATED = 1;
+const INCOMPLETE = 2;
+const INVALID = 3;
+
+/** The scale rules (the one place they are written): the state, as an index into STATUSES. */
+export function scaleState(answered: number, k: number, anyInvalid: boolean, maxMissing: number): number {
+  if (anyInvalid) return INVALID;
   const missing = k - answered;
-  if (answered === 0 || missing > maxMissing) return { score: null, state: 'incomplete' };
-  if (method === 'mean') return { score: sum / answered, state: missing > 0 ? 'prorated' : 'ok' };
-  return missing === 0 ? { score: sum, state: 'ok' } : { score: (sum / answered) * k, state: 'prorated' };
+  if (answered === 0 || missing > maxMissing) return INCOMPLETE;
+  return missing > 0 ? PRORATED : OK;
 }
 
-const SEVERITY: Record<InstrumentStatus, number> = { ok: 0, prorated: 1, incomplete: 2, invalid: 3 };
+/** The score of a scale in state ok or prorated, from the sum and count of its answered items. */
+export function scaleScore(sum: number, answered: number, k: number, method: ScaleMethod): number {
+  if (method === 'mean') return sum / answered;
+  return answered === k ? sum : (sum / answered) * k;
+}
+
+export function scaleOutcome(sum: number, answered: number, k: number, anyInvalid: boolean, method: ScaleMethod, maxMissing: number): ScaleOutcome {
+  const state = scaleState(answered, k, anyInvalid, maxMissing);
+  return { score: state <= PRORATED ? scaleScore(sum, answered, k, method) : null, state: STATUSES[state]! };
+}
 
 export interface ItemValues {
   /** Item values in item order, reverse-keyed; NaN when missing or invalid. */
@@ -106,11 +121,19 @@ export interface RowCells {
 
 const NO_PROBLEMS: ItemProblem[] = Object.freeze([]) as unknown as ItemProblem[];
 
-/** Reads an instrument's items from one row: the step score, reliability and trajectories share. */
-export function readItems(plan: ScoringPlan, row: readonly string[] | RowCells): ItemValues {
+/** Scratch space for readItems: one per plan, reused row after row. */
+export function newItemValues(plan: ScoringPlan): ItemValues {
   const n = plan.columns.length;
-  const values = new Float64Array(n);
-  const invalid = new Uint8Array(n);
+  return { values: new Float64Array(n), invalid: new Uint8Array(n), answered: 0, problems: NO_PROBLEMS };
+}
+
+/**
+ * Reads an instrument's items from one row: the step score, reliability and trajectories share.
+ * With `out`, its arrays are overwritten (and its problems replaced), so a row costs no allocation.
+ */
+export function readItems(plan: ScoringPlan, row: readonly string[] | RowCells, out: ItemValues = newItemValues(plan)): ItemValues {
+  const n = plan.columns.length;
+  const { values, invalid } = out;
   let problems = NO_PROBLEMS;
   let answered = 0;
   const fast = !Array.isArray(row) && (row as RowCells).number !== undefined ? (row as RowCells) : undefined;
@@ -118,14 +141,16 @@ export function readItems(plan: ScoringPlan, row: readonly string[] | RowCells):
   const dc = plan.parser.decimalComma;
   const { min, max } = plan.parser.scale;
   const continuous = plan.parser.scale.continuous === true;
+  const { columns, reverse } = plan;
   for (let i = 0; i < n; i++) {
-    const col = plan.columns[i]!;
+    const col = columns[i]!;
     let parsed: ParsedResponse;
     let raw: string;
     const number = fast ? fast.number!(col, dc) : Number.NaN;
     if (number === number && number >= min && number <= max && (continuous || Number.isInteger(number))) {
       // A valid plain number read from the bytes: the common case, without allocating.
-      values[i] = plan.reverse[i] ? min + max - number : number;
+      values[i] = reverse[i] ? min + max - number : number;
+      invalid[i] = 0;
       answered++;
       continue;
     }
@@ -136,6 +161,7 @@ export function readItems(plan: ScoringPlan, row: readonly string[] | RowCells):
       raw = fast ? fast.text!(col) : (fields![col] ?? '');
       parsed = parseResponse(raw, plan.parser);
     }
+    invalid[i] = 0;
     if (parsed.kind === 'value') {
       values[i] = plan.reverse[i] ? reverseKey(parsed.value, plan.instrument.responseScale) : parsed.value;
       answered++;
@@ -148,7 +174,9 @@ export function readItems(plan: ScoringPlan, row: readonly string[] | RowCells):
       }
     }
   }
-  return { values, invalid, answered, problems };
+  out.answered = answered;
+  out.problems = problems;
+  return out;
 }
 
 /** Scores one instrument on one row of fields. */
@@ -156,11 +184,14 @@ export function scoreRow(plan: ScoringPlan, row: readonly string[] | RowCells): 
   return scoreItems(plan, readItems(plan, row));
 }
 
-/** Scale scores and status from item values already read. Allocation-free apart from the result. */
-export function scoreItems(plan: ScoringPlan, items: ItemValues): InstrumentScore {
+/**
+ * Scale scores and status from item values already read. With `out`, its scales array is reused
+ * (and the result is `out`), so a row costs no allocation.
+ */
+export function scoreItems(plan: ScoringPlan, items: ItemValues, out?: InstrumentScore): InstrumentScore {
   const { values, invalid, answered, problems } = items;
-  let status: InstrumentStatus = problems.length > 0 ? 'invalid' : 'ok';
-  const scales = new Array<number | null>(plan.scales.length);
+  let worst = problems.length > 0 ? INVALID : OK;
+  const scales = out ? out.scales : new Array<number | null>(plan.scales.length);
   for (let k = 0; k < plan.scales.length; k++) {
     const sc = plan.scales[k]!;
     const idx = sc.items;
@@ -176,9 +207,18 @@ export function scoreItems(plan: ScoringPlan, items: ItemValues): InstrumentScor
         n++;
       }
     }
-    const { score, state } = scaleOutcome(sum, n, idx.length, bad, sc.method, sc.maxMissing);
-    if (SEVERITY[state] > SEVERITY[status]) status = state;
-    scales[k] = score;
+    const state = scaleState(n, idx.length, bad, sc.maxMissing);
+    if (state > worst) worst = state;
+    scales[k] = state <= PRORATED ? scaleScore(sum, n, idx.length, sc.method) : null;
   }
-  return { scales, answered, status, problems };
+  if (!out) return { scales, answered, status: STATUSES[worst]!, problems };
+  out.answered = answered;
+  out.status = STATUSES[worst]!;
+  out.problems = problems;
+  return out;
+}
+
+/** A result object for scoreItems to reuse. */
+export function newInstrumentScore(plan: ScoringPlan): InstrumentScore {
+  return { scales: new Array<number | null>(plan.scales.length).fill(null), answered: 0, status: 'ok', problems: NO_PROBLEMS };
 }

@@ -12,6 +12,34 @@ export function itemMatrix(rows: number, cols: number, values?: Float64Array): I
   return { rows, cols, values: values ?? new Float64Array(rows * cols).fill(Number.NaN) };
 }
 
+/** Rows of `cols` numbers appended one at a time, in one growing Float64Array. */
+export class RowStore {
+  private data: Float64Array;
+  rows = 0;
+  constructor(readonly cols: number) {
+    this.data = new Float64Array(Math.max(1, cols) * 1024);
+  }
+  /** Appends the row `row[columns[j]]` (all of `row` when columns is not given). */
+  push(row: ArrayLike<number>, columns?: readonly number[]): void {
+    const k = this.cols;
+    if ((this.rows + 1) * k > this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    const o = this.rows * k;
+    for (let j = 0; j < k; j++) this.data[o + j] = row[columns ? columns[j]! : j]!;
+    this.rows++;
+  }
+  get(row: number, col: number): number {
+    return this.data[row * this.cols + col]!;
+  }
+  /** Row i as a view (valid until the next push). */
+  row(i: number): Float64Array {
+    return this.data.subarray(i * this.cols, (i + 1) * this.cols);
+  }
+}
+
 /** Builds a matrix from arrays of rows (tests, small data). */
 export function itemMatrixFromRows(data: ReadonlyArray<ReadonlyArray<number>>): ItemMatrix {
   const rows = data.length;
