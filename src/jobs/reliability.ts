@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { ReadOptions } from '../io/table.js';
 import { usageError } from '../errors.js';
+import { naturalOrder } from '../report/format.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { newItemValues, readItems } from '../scoring/score.js';
 import type { ColumnMap } from '../scoring/columns.js';
@@ -41,7 +42,7 @@ export interface ReliabilityJobOptions {
 /** Group labels in a natural order: numerically when every label is a number, else as text. */
 export function sortGroups(labels: string[]): string[] {
   const numeric = labels.every((l) => l.trim() !== '' && Number.isFinite(Number(l)));
-  return [...labels].sort((a, b) => (numeric ? Number(a) - Number(b) : a.localeCompare(b, 'en', { numeric: true })));
+  return [...labels].sort((a, b) => (numeric ? Number(a) - Number(b) : naturalOrder(a, b)));
 }
 
 /** Rows (within a group) with at least one answered item of the scale, as an item matrix. */
@@ -72,7 +73,7 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
   const { csv, plans } = await prepareInput({ ...opts }, stdin);
   const byIndex = opts.by === undefined ? -1 : findColumn(csv.header, opts.by, '--by', csv.name);
 
-  const stores = plans.map((p) => new RowStore(p.columns.length));
+  const stores = plans.map((p) => new RowStore(p.columns.length, RowStore.fitsSmall(p.instrument.responseScale)));
   const groupOf: number[] = [];
   const groupIds = new Map<string, number>();
   const problems: ReliabilityReport['problems'] = [];

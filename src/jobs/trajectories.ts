@@ -15,7 +15,7 @@ import { RowStore } from '../stats/item-matrix.js';
 import { cronbachAlpha } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
-import type { Administration } from '../trajectory/series.js';
+import { type Administration, buildSeries } from '../trajectory/series.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
 import { cellText } from '../io/fast-csv.js';
 import { type Preset, readSession, resolveRoles } from '../io/presets.js';
@@ -111,7 +111,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
 
   const admins: Administration[] = [];
   // The scale's items of every administration (row i = admins[i]), for alpha at the first ones.
-  const itemValues = new RowStore(scaleItems.length);
+  const itemValues = new RowStore(scaleItems.length, inst !== undefined && RowStore.fitsSmall(inst.responseScale));
   const problems: RowProblem[] = [];
   const baseTherapist = new Map<string, string>();
   let baseRows = 0;
@@ -150,12 +150,13 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
         if (!Number.isNaN(value)) score = value;
         else if (raw !== '') problems.push({ line: record.line, column: csv.header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
       }
-      admins.push({ client, session: session.session, score, therapist: therapistCol >= 0 ? cell(therapistCol).trim() : '', line: record.line });
+      admins.push({ client, session: session.session, score, therapist: therapistCol >= 0 ? cell(therapistCol).trim() : '', line: record.line, index: admins.length });
     }
   }
   // REDCap keeps non-repeating fields (the therapist) on the record's base row.
   for (const a of admins) if (a.therapist === '') a.therapist = baseTherapist.get(a.client) ?? '';
 
+  const built = buildSeries(admins);
   // The RCI's reliability: --reliability, the instrument's norm, or alpha at each client's first valid administration.
   let reliability = opts.reliability;
   let reliabilitySource = '--reliability';
@@ -164,7 +165,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     reliabilitySource = `norms of ${inst!.id}/${scale!.id}${norm.source ? ` (${norm.source})` : ''}`;
   }
   if (reliability === undefined) {
-    const firsts = firstAdministrations(admins);
+    const firsts = built.series.flatMap((s) => (s.first ? [s.first.index!] : []));
     const k = scaleItems.length;
     const values = new Float64Array(firsts.length * k);
     firsts.forEach((a, r) => values.set(itemValues.row(a), r * k));
@@ -185,7 +186,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     cutoffIsClinical,
     ruptureMethod: opts.ruptureMethod,
     repairWindow: opts.repairWindow,
-  });
+  }, built);
   for (const d of result.duplicates) {
     for (const line of d.lines) {
       problems.push({ line, column: csv.header[sessionCol]!, value: String(d.session), code: 'DUPLICATE_SESSION', message: `client ${d.client} has session ${d.session} on lines ${d.lines.join(' and ')}: all are left out of the series` });
@@ -227,17 +228,4 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
       session_grid: result.cohort.sessionGrid,
     },
   };
-}
-
-/** Index (into admins) of each client's first administration with a score, duplicates excluded. */
-function firstAdministrations(admins: readonly Administration[]): number[] {
-  const count = new Map<string, number>();
-  for (const a of admins) count.set(`${a.client}\u0000${a.session}`, (count.get(`${a.client}\u0000${a.session}`) ?? 0) + 1);
-  const first = new Map<string, number>();
-  admins.forEach((a, i) => {
-    if (a.score === null || count.get(`${a.client}\u0000${a.session}`)! > 1) return;
-    const cur = first.get(a.client);
-    if (cur === undefined || a.session < admins[cur]!.session) first.set(a.client, i);
-  });
-  return [...first.values()];
 }

@@ -1,4 +1,7 @@
-/** Number formatting shared by every renderer. Pure. */
+/** Number formatting and the order of ids, shared by every renderer. Pure. */
+
+/** Ids and labels in natural order ("C2" before "C10"); one collator, far faster than localeCompare per call. */
+export const naturalOrder: (a: string, b: string) => number = new Intl.Collator('en', { numeric: true }).compare;
 
 /**
  * Rounds half away from zero to `digits` decimals, by shifting the decimal point in the number's

@@ -3,6 +3,7 @@
  * trajectories with figures, the clients who need attention, therapists, and methods. Pure: it
  * turns results into document blocks and figure files (SVG text); the job writes them.
  */
+import { naturalOrder } from './format.js';
 import type { Instrument } from '../instrument/types.js';
 import type { ScoreSummary } from '../jobs/score.js';
 import type { TrajectoryReport } from '../jobs/trajectories.js';
@@ -92,7 +93,7 @@ export function attentionRows(m: MeasureTrajectories): AttentionRow[] {
     if (urgency > 0) out.push({ client: c.client, therapist: c.therapist, measure: label, urgency, reasons, lastSession: c.lastSession, lastScore: c.lastScore, rci: c.rci });
   }
   const worse = (x: AttentionRow) => (x.rci === null ? 0 : r.higherIsBetter ? x.rci : -x.rci);
-  return out.sort((a, b) => b.urgency - a.urgency || worse(a) - worse(b) || a.client.localeCompare(b.client, 'en', { numeric: true }));
+  return out.sort((a, b) => b.urgency - a.urgency || worse(a) - worse(b) || naturalOrder(a.client, b.client));
 }
 
 function scaleLabel(inst: Instrument, scaleId: string): string {

@@ -12,31 +12,49 @@ export function itemMatrix(rows: number, cols: number, values?: Float64Array): I
   return { rows, cols, values: values ?? new Float64Array(rows * cols).fill(Number.NaN) };
 }
 
-/** Rows of `cols` numbers appended one at a time, in one growing Float64Array. */
+/**
+ * Rows of `cols` numbers appended one at a time, in one growing typed array. When every value is a
+ * whole number 0–254 (a Likert scale), `small` keeps each in a byte (255 = missing): an eighth of
+ * the memory, with the values unchanged.
+ */
 export class RowStore {
-  private data: Float64Array;
+  private data: Float64Array | Uint8Array;
   rows = 0;
-  constructor(readonly cols: number) {
-    this.data = new Float64Array(Math.max(1, cols) * 1024);
+  constructor(
+    readonly cols: number,
+    private readonly small = false,
+  ) {
+    const size = Math.max(1, cols) * 1024;
+    this.data = small ? new Uint8Array(size) : new Float64Array(size);
+  }
+  /** Whether values of a response scale fit the small store (whole numbers within 0–254). */
+  static fitsSmall(scale: { min: number; max: number; continuous?: boolean }): boolean {
+    return scale.continuous !== true && Number.isInteger(scale.min) && Number.isInteger(scale.max) && scale.min >= 0 && scale.max < 255;
   }
   /** Appends the row `row[columns[j]]` (all of `row` when columns is not given). */
   push(row: ArrayLike<number>, columns?: readonly number[]): void {
     const k = this.cols;
     if ((this.rows + 1) * k > this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = this.small ? new Uint8Array(this.data.length * 2) : new Float64Array(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
     const o = this.rows * k;
-    for (let j = 0; j < k; j++) this.data[o + j] = row[columns ? columns[j]! : j]!;
+    for (let j = 0; j < k; j++) {
+      const v = row[columns ? columns[j]! : j]!;
+      this.data[o + j] = this.small && v !== v ? 255 : v;
+    }
     this.rows++;
   }
   get(row: number, col: number): number {
-    return this.data[row * this.cols + col]!;
+    const v = this.data[row * this.cols + col]!;
+    return this.small && v === 255 ? Number.NaN : v;
   }
-  /** Row i as a view (valid until the next push). */
+  /** Row i as numbers (NaN = missing). */
   row(i: number): Float64Array {
-    return this.data.subarray(i * this.cols, (i + 1) * this.cols);
+    const out = new Float64Array(this.cols);
+    for (let j = 0; j < this.cols; j++) out[j] = this.get(i, j);
+    return out;
   }
 }
 

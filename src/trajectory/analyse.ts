@@ -6,8 +6,9 @@
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { classifyClinicalChange, classifyReliableChange, type ClinicalChange, isClinical, RCI_Z, type ReliableChange, standardErrorOfDifference } from './change.js';
 import { findRuptures, pooledDifferenceSd, type RuptureEvent, type RuptureMethod } from './ruptures.js';
-import { type Administration, buildSeries, type ClientSeries, type ClientSummary, type DuplicateSession, type Observation, summariseSeries } from './series.js';
+import { type Administration, type BuiltSeries, buildSeries, type ClientSeries, type ClientSummary, type DuplicateSession, type Observation, summariseSeries } from './series.js';
 import { findSuddenChanges } from './sudden.js';
+import { naturalOrder } from '../report/format.js';
 import { type IccResult, therapistIcc } from './therapist.js';
 
 export interface TrajectoryParameters {
@@ -90,11 +91,13 @@ export interface TrajectoryResult {
   warnings: string[];
 }
 
-const byId = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+const byId = naturalOrder;
 
-export function analyseTrajectories(rows: readonly Administration[], p: TrajectoryParameters): TrajectoryResult {
+/** `built`: the rows' series when the caller already built them (buildSeries(rows)). */
+export function analyseTrajectories(rows: readonly Administration[], p: TrajectoryParameters, built: BuiltSeries = buildSeries(rows)): TrajectoryResult {
   const warnings: string[] = [];
-  const { series, duplicates, multiTherapist } = buildSeries(rows);
+  const { duplicates, multiTherapist } = built;
+  const series = [...built.series];
   series.sort((a, b) => byId(a.client, b.client));
 
   const firstScores = series.filter((s) => s.observations.length > 0).map((s) => s.observations[0]!.score);

@@ -12,6 +12,8 @@ export interface Administration {
   therapist: string;
   /** File line, for problem reports. */
   line: number;
+  /** Position in the caller's list of administrations (the job keeps each one's items there). */
+  index?: number;
 }
 
 export interface Observation {
@@ -26,6 +28,8 @@ export interface ClientSeries {
   observations: Observation[];
   /** Administrations of this client, including those without a score. */
   administrations: number;
+  /** The administration of the first observation (the first valid score), if any. */
+  first: Administration | null;
 }
 
 export interface DuplicateSession {
@@ -39,7 +43,13 @@ export interface DuplicateSession {
  * all their rows are left out of the series (never one chosen silently). A client's therapist is the
  * one on most of their rows (first seen on a tie); `multiTherapist` lists clients with more than one.
  */
-export function buildSeries(rows: readonly Administration[]): { series: ClientSeries[]; duplicates: DuplicateSession[]; multiTherapist: string[] } {
+export interface BuiltSeries {
+  series: ClientSeries[];
+  duplicates: DuplicateSession[];
+  multiTherapist: string[];
+}
+
+export function buildSeries(rows: readonly Administration[]): BuiltSeries {
   const byClient = new Map<string, Administration[]>();
   for (const r of rows) {
     const list = byClient.get(r.client);
@@ -57,9 +67,13 @@ export function buildSeries(rows: readonly Administration[]): { series: ClientSe
       else bySession.set(r.session, [r]);
     }
     const observations: Observation[] = [];
+    let first: Administration | null = null;
     for (const [session, admins] of bySession) {
       if (admins.length > 1) duplicates.push({ client, session, lines: admins.map((a) => a.line) });
-      else if (admins[0]!.score !== null) observations.push({ session, score: admins[0]!.score });
+      else if (admins[0]!.score !== null) {
+        observations.push({ session, score: admins[0]!.score });
+        if (first === null || session < first.session) first = admins[0]!;
+      }
     }
     observations.sort((a, b) => a.session - b.session);
     const counts = new Map<string, number>();
@@ -68,7 +82,7 @@ export function buildSeries(rows: readonly Administration[]): { series: ClientSe
     let best = 0;
     for (const [t, c] of counts) if (c > best) [therapist, best] = [t, c];
     if (counts.size > 1) multiTherapist.push(client);
-    series.push({ client, therapist, observations, administrations: list.length });
+    series.push({ client, therapist, observations, administrations: list.length, first });
   }
   return { series, duplicates, multiTherapist };
 }
