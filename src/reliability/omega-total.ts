@@ -16,11 +16,12 @@ export function omegaTotal(m: ItemMatrix, rows?: ArrayLike<number>): OmegaResult
   return omegaFromCovariance(completeCaseCovariance(m, rows), m.cols);
 }
 
-export function omegaFromCovariance({ cov, n }: { cov: number[][]; n: number }, k: number): OmegaResult {
+/** `start`: where the factor fit starts (see fitOneFactor). */
+export function omegaFromCovariance({ cov, n }: { cov: number[][]; n: number }, k: number, start?: { lambda: number[]; theta: number[] }): OmegaResult {
   if (k < 3) return { omega: Number.NaN, n, reason: 'a one-factor model needs at least 3 items to be identified' };
   if (n <= k) return { omega: Number.NaN, n, reason: `only ${n} complete cases for ${k} items` };
   try {
-    const fit = fitOneFactor(cov);
+    const fit = fitOneFactor(cov, start ? { start } : {});
     if (!fit.converged) return { omega: Number.NaN, n, fit, reason: 'the factor model did not converge' };
     return { omega: fit.omega, n, fit };
   } catch (err) {

@@ -25,20 +25,21 @@ export interface ItemMoments {
 const BLOCK = 64;
 
 /**
- * Adds n rows held item-major in `block` (block[a * BLOCK + r]), with each row's mean in `t`:
- * item sums, cross-products (lower triangle) and item × row-mean products. Each is a dot product
+ * Adds n rows held item-major in `block` (block[a * BLOCK + r]), the same times their weights in
+ * `wBlock`, with each row's mean in `t`: weighted item sums, cross-products (lower triangle) and
+ * item × row-mean products. Each is a dot product
  * of two columns summed in a register, several times faster than updating k² sums row by row.
  * (A plain function of typed arrays, so the compiler sees one shape.)
  */
-function addBlock(block: Float64Array, t: Float64Array | undefined, n: number, k: number, total: Float64Array, cross: Float64Array, tx: Float64Array): void {
+function addBlock(block: Float64Array, wBlock: Float64Array, t: Float64Array | undefined, n: number, k: number, total: Float64Array, cross: Float64Array, tx: Float64Array): void {
   for (let a = 0; a < k; a++) {
     const oa = a * BLOCK;
     let s = 0;
-    for (let r = 0; r < n; r++) s += block[oa + r]!;
+    for (let r = 0; r < n; r++) s += wBlock[oa + r]!;
     total[a]! += s;
     if (t) {
       let x = 0;
-      for (let r = 0; r < n; r++) x += block[oa + r]! * t[r]!;
+      for (let r = 0; r < n; r++) x += wBlock[oa + r]! * t[r]!;
       tx[a]! += x;
     }
     for (let b = 0; b <= a; b++) {
@@ -50,12 +51,12 @@ function addBlock(block: Float64Array, t: Float64Array | undefined, n: number, k
       let x3 = 0;
       let r = 0;
       for (; r + 3 < n; r += 4) {
-        x0 += block[oa + r]! * block[ob + r]!;
-        x1 += block[oa + r + 1]! * block[ob + r + 1]!;
-        x2 += block[oa + r + 2]! * block[ob + r + 2]!;
-        x3 += block[oa + r + 3]! * block[ob + r + 3]!;
+        x0 += wBlock[oa + r]! * block[ob + r]!;
+        x1 += wBlock[oa + r + 1]! * block[ob + r + 1]!;
+        x2 += wBlock[oa + r + 2]! * block[ob + r + 2]!;
+        x3 += wBlock[oa + r + 3]! * block[ob + r + 3]!;
       }
-      for (; r < n; r++) x0 += block[oa + r]! * block[ob + r]!;
+      for (; r < n; r++) x0 += wBlock[oa + r]! * block[ob + r]!;
       cross[a * k + b]! += x0 + x1 + (x2 + x3);
     }
   }
@@ -90,6 +91,7 @@ export class MomentAccumulator {
   private readonly ttMiss: Float64Array;
   /** Rows not yet summed, complete [0] and incomplete [1], item-major, with their row means. */
   private readonly block: Float64Array[];
+  private readonly wBlock: Float64Array[];
   private readonly tBlock: Float64Array[];
   private readonly filled = [0, 0];
   private readonly d: Float64Array;
@@ -114,13 +116,17 @@ export class MomentAccumulator {
     this.tMiss = new Float64Array(k);
     this.ttMiss = new Float64Array(k);
     this.block = [new Float64Array(k * BLOCK), new Float64Array(k * BLOCK)];
+    this.wBlock = [new Float64Array(k * BLOCK), new Float64Array(k * BLOCK)];
     this.tBlock = [new Float64Array(BLOCK), new Float64Array(BLOCK)];
     this.d = new Float64Array(k);
     this.absent = new Int32Array(k);
   }
 
-  /** Adds one row (NaN = missing), read from `values` at `offset`. */
-  add(values: ArrayLike<number>, offset = 0): void {
+  /**
+   * Adds one row (NaN = missing), read from `values` at `offset`, `weight` times (a bootstrap
+   * resample adds each drawn row once, weighted by how often it was drawn).
+   */
+  add(values: ArrayLike<number>, offset = 0, weight = 1): void {
     const { k, d, absent, shift } = this;
     let m = 0;
     let sum = 0;
@@ -134,28 +140,32 @@ export class MomentAccumulator {
         absent[m++] = j;
       }
     }
-    this.rows++;
+    this.rows += weight;
     const q = k - m;
     if (q === 0) return;
     const t = sum / q - this.tShift;
-    this.tSum += t;
-    this.ttSum += t * t;
+    this.tSum += weight * t;
+    this.ttSum += weight * t * t;
     const which = m === 0 ? 0 : 1;
-    if (m === 0) this.full++;
-    else this.part++;
+    if (m === 0) this.full += weight;
+    else this.part += weight;
     const block = this.block[which]!;
+    const wBlock = this.wBlock[which]!;
     const r = this.filled[which]!++;
-    for (let a = 0; a < k; a++) block[a * BLOCK + r] = d[a]!;
+    for (let a = 0; a < k; a++) {
+      block[a * BLOCK + r] = d[a]!;
+      wBlock[a * BLOCK + r] = weight * d[a]!;
+    }
     this.tBlock[which]![r] = t;
     if (r + 1 === BLOCK) this.flush(which);
     if (m === 0) return;
     const { missBoth, sumWhereMissing, tMiss, ttMiss } = this;
     for (let i = 0; i < m; i++) {
       const b = absent[i]!;
-      tMiss[b]! += t;
-      ttMiss[b]! += t * t;
-      for (let j = 0; j <= i; j++) missBoth[b * k + absent[j]!]!++;
-      for (let a = 0; a < k; a++) sumWhereMissing[a * k + b]! += d[a]!;
+      tMiss[b]! += weight * t;
+      ttMiss[b]! += weight * t * t;
+      for (let j = 0; j <= i; j++) missBoth[b * k + absent[j]!]! += weight;
+      for (let a = 0; a < k; a++) sumWhereMissing[a * k + b]! += weight * d[a]!;
     }
   }
 
@@ -163,8 +173,8 @@ export class MomentAccumulator {
     const n = this.filled[which]!;
     if (n === 0) return;
     const t = this.rowMeans ? this.tBlock[which] : undefined;
-    if (which === 0) addBlock(this.block[0]!, t, n, this.k, this.fullSum, this.fullCross, this.tx);
-    else addBlock(this.block[1]!, t, n, this.k, this.partSum, this.partCross, this.tx);
+    if (which === 0) addBlock(this.block[0]!, this.wBlock[0]!, t, n, this.k, this.fullSum, this.fullCross, this.tx);
+    else addBlock(this.block[1]!, this.wBlock[1]!, t, n, this.k, this.partSum, this.partCross, this.tx);
     this.filled[which] = 0;
   }
 
@@ -232,5 +242,19 @@ export function matrixMoments(m: ItemMatrix, rows?: ArrayLike<number>, rowMeans 
   const acc = new MomentAccumulator(m.cols, columnMeans(m, rows), rowMeans);
   const nRows = rows ? rows.length : m.rows;
   for (let t = 0; t < nRows; t++) acc.add(m.values, (rows ? rows[t]! : t) * m.cols);
+  return acc.finish();
+}
+
+/**
+ * The moments of a matrix whose row i is counted weights[i] times (a bootstrap resample given as
+ * how often each row was drawn: the same sums as the resample's rows one by one, at the cost of the
+ * distinct rows). `shift` should be near the data, e.g. the whole matrix's column means.
+ */
+export function weightedMoments(m: ItemMatrix, weights: ArrayLike<number>, shift: Float64Array, rowMeans = true): ItemMoments {
+  const acc = new MomentAccumulator(m.cols, shift, rowMeans);
+  for (let i = 0; i < m.rows; i++) {
+    const w = weights[i]!;
+    if (w > 0) acc.add(m.values, i * m.cols, w);
+  }
   return acc.finish();
 }

@@ -60,7 +60,37 @@ function startingValues(s: Mat): { lambda: number[]; theta: number[] } {
   return { lambda, theta };
 }
 
-export function fitOneFactor(s: Mat, opts: { maxIterations?: number; tolerance?: number } = {}): OneFactorFit {
+/**
+ * W D W for symmetric p × p W and D, in plain loops: for the small matrices of a scale, making
+ * ml-matrix objects cost more than the arithmetic (a bootstrap fits a thousand models).
+ */
+function symmetricProduct(w: Mat, d: Mat): number[][] {
+  const p = w.length;
+  const wd = Array.from({ length: p }, (_, i) => {
+    const row = new Array<number>(p).fill(0);
+    for (let k = 0; k < p; k++) {
+      const wik = w[i]![k]!;
+      const dk = d[k]!;
+      for (let j = 0; j < p; j++) row[j]! += wik * dk[j]!;
+    }
+    return row;
+  });
+  return wd.map((row) => {
+    const out = new Array<number>(p).fill(0);
+    for (let k = 0; k < p; k++) {
+      const rk = row[k]!;
+      const wk = w[k]!;
+      for (let j = 0; j < p; j++) out[j]! += rk * wk[j]!;
+    }
+    return out;
+  });
+}
+
+/**
+ * `start`: loadings and uniquenesses to start from (a bootstrap resample starts from the whole
+ * sample's fit, a few steps from its own); the default start is as above.
+ */
+export function fitOneFactor(s: Mat, opts: { maxIterations?: number; tolerance?: number; start?: { lambda: number[]; theta: number[] } } = {}): OneFactorFit {
   const p = s.length;
   const maxIterations = opts.maxIterations ?? 500;
   const tolerance = opts.tolerance ?? 1e-10;
@@ -69,8 +99,12 @@ export function fitOneFactor(s: Mat, opts: { maxIterations?: number; tolerance?:
   let logDetS = 0;
   for (let i = 0; i < p; i++) logDetS += 2 * Math.log(cholS.lowerTriangularMatrix.get(i, i));
 
-  let { lambda, theta } = startingValues(s);
+  let { lambda, theta } = opts.start ?? startingValues(s);
   let current = evaluate(s, lambda, theta, logDetS);
+  if (!current && opts.start) {
+    ({ lambda, theta } = startingValues(s));
+    current = evaluate(s, lambda, theta, logDetS);
+  }
   if (!current) throw new Error('could not start the factor model');
   let converged = false;
   let iterations = 0;
@@ -78,7 +112,7 @@ export function fitOneFactor(s: Mat, opts: { maxIterations?: number; tolerance?:
     const { w, sigma } = current;
     // M = W (Σ − S) W; gradient of F: dF/dλ = 2Mλ, dF/dθ = diag(M).
     const d = sigma.map((row, i) => row.map((v, j) => v - s[i]![j]!));
-    const m = new Matrix(w).mmul(new Matrix(d)).mmul(new Matrix(w)).to2DArray();
+    const m = symmetricProduct(w, d);
     const u = w.map((row) => row.reduce((acc, v, j) => acc + v * lambda[j]!, 0));
     const c = lambda.reduce((acc, l, i) => acc + l * u[i]!, 0);
     const grad = [...lambda.map((_, i) => 2 * m[i]!.reduce((acc, v, j) => acc + v * lambda[j]!, 0)), ...theta.map((_, i) => m[i]![i]!)];

@@ -8,6 +8,7 @@ import { bootstrapIntervals } from '../../src/reliability/analyse.js';
 import { cronbachAlpha, feldtInterval } from '../../src/stats/alpha.js';
 import { cov2cor, mlCovariance, pairwiseCovariance } from '../../src/stats/covariance.js';
 import { itemMatrixFromRows } from '../../src/stats/item-matrix.js';
+import { columnMeans, type ItemMoments, matrixMoments, weightedMoments } from '../../src/stats/moments.js';
 import { fitOneFactor } from '../../src/stats/omega.js';
 import { quantile7 } from '../../src/stats/quantile.js';
 import { readCsvObjects } from '../helpers/csv.js';
@@ -116,5 +117,37 @@ describe('quantile7 (R: quantile(type = 7))', () => {
   it('matches R on c(3, 1, 4, 1, 5, 9, 2, 6)', () => {
     const s = [1, 1, 2, 3, 4, 5, 6, 9];
     expect([0.025, 0.5, 0.975].map((p) => quantile7(s, p))).toEqual(expected.q7!.map((v) => expect.closeTo(v, 12)));
+  });
+});
+
+describe('weighted moments (a bootstrap resample as draw counts)', () => {
+  it('equal the moments of the resample with its rows repeated', () => {
+    // 40 rows × 4 items with gaps; a resample drawing some rows 0, 1, 2 or 3 times.
+    let s = 7;
+    const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+    const rows = Array.from({ length: 40 }, () => Array.from({ length: 4 }, () => (rnd() < 0.1 ? NA : 1 + Math.floor(rnd() * 5))));
+    const m = itemMatrixFromRows(rows);
+    const counts = rows.map(() => Math.floor(rnd() * 4));
+    const repeated = itemMatrixFromRows(rows.flatMap((r, i) => Array.from({ length: counts[i]! }, () => r)));
+    const a = matrixMoments(repeated);
+    const b = weightedMoments(m, counts, columnMeans(m));
+    expect(b.rows).toBe(a.rows);
+    expect(b.complete.n).toBe(a.complete.n);
+    const flat = (x: ItemMoments) => [...x.pairwise.cov.flat(), ...x.pairwise.counts.flat(), ...x.complete.cov.flat(), ...x.rRaw, ...x.means];
+    flat(b).forEach((v, i) => expect(v).toBeCloseTo(flat(a)[i]!, 12));
+  });
+
+  it('a factor fit started elsewhere (the whole sample) ends at the same optimum', () => {
+    const s = [
+      [1.0, 0.5, 0.4, 0.45],
+      [0.5, 1.2, 0.5, 0.4],
+      [0.4, 0.5, 0.9, 0.35],
+      [0.45, 0.4, 0.35, 1.1],
+    ];
+    const cold = fitOneFactor(s);
+    const warm = fitOneFactor(s, { start: { lambda: [0.6, 0.6, 0.6, 0.6], theta: [0.5, 0.5, 0.5, 0.5] } });
+    expect(warm.converged).toBe(true);
+    expect(warm.omega).toBeCloseTo(cold.omega, 9);
+    warm.loadings.forEach((l, i) => expect(l).toBeCloseTo(cold.loadings[i]!, 6));
   });
 });
