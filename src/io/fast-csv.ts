@@ -71,6 +71,18 @@ export class FastBatch implements RecordBatch {
     this.nFields = 0;
   }
 
+  /** Records a record whose `count` fields were written from index nFields on. */
+  push(line: number, start: number, end: number, count: number, formulaLike: number): void {
+    const r = this.n++;
+    this.line[r] = line;
+    this.start[r] = start;
+    this.end[r] = end;
+    this.field[r] = this.nFields;
+    this.count[r] = count;
+    this.formulaLike[r] = formulaLike;
+    this.nFields += count;
+  }
+
   /** Room for one more record with up to `fields` more fields. */
   reserve(fields: number): void {
     if (this.n === this.line.length) {
@@ -244,22 +256,20 @@ class ChunkParser {
    * it holds a carriage return (a line break of its own, left to the general parser).
    */
   private simpleRecord(b: Buffer, start: number, end: number, batch: FastBatch, line: number): boolean {
+    // A line of n bytes has at most n + 1 fields: room for them first, so the loop need not check.
+    // (Very long lines are left to the general parser, which grows the arrays as it goes.)
+    if (end - start > 1 << 16) return false;
+    batch.reserve(end - start + 1);
     const delimiter = this.delimiter;
-    batch.reserve(64);
     const base = batch.nFields;
-    let fs = batch.fieldStart;
-    let fe = batch.fieldEnd;
+    const fs = batch.fieldStart;
+    const fe = batch.fieldEnd;
     let count = 0;
     let s = start;
     let risky = FORMULA_START[b[start]!]!;
     for (let p = start; p < end; p++) {
       const c = b[p]!;
       if (c === delimiter) {
-        if (base + count === fs.length) {
-          batch.reserve(count + 64);
-          fs = batch.fieldStart;
-          fe = batch.fieldEnd;
-        }
         fs[base + count] = s;
         fe[base + count] = p;
         count++;
@@ -267,23 +277,11 @@ class ChunkParser {
         risky |= FORMULA_START[b[s]!]!;
       } else if (c === CR) return false;
     }
-    if (base + count === fs.length) {
-      batch.reserve(count + 1);
-      fs = batch.fieldStart;
-      fe = batch.fieldEnd;
-    }
     fs[base + count] = s;
     fe[base + count] = end;
     count++;
     batch.quoted.fill(0, base, base + count);
-    const r = batch.n++;
-    batch.line[r] = line;
-    batch.start[r] = start;
-    batch.end[r] = end;
-    batch.field[r] = base;
-    batch.count[r] = count;
-    batch.formulaLike[r] = risky;
-    batch.nFields = base + count;
+    batch.push(line, start, end, count, risky);
     return true;
   }
 
@@ -416,14 +414,7 @@ class ChunkParser {
         if (b[p] === CR && b[p + 1] === LF) p += 2;
         else if (b[p] === LF || b[p] === CR) p++;
         l++;
-        const r = batch.n++;
-        batch.line[r] = recLine;
-        batch.start[r] = recStart;
-        batch.end[r] = recEnd;
-        batch.field[r] = base;
-        batch.count[r] = count;
-        batch.formulaLike[r] = risky;
-        batch.nFields = base + count;
+        batch.push(recLine, recStart, recEnd, count, risky);
         line = l;
         i = p;
       }
