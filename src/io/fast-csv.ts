@@ -142,15 +142,6 @@ export class FastRecord implements CsvRecord {
     return this.cache;
   }
 
-  set fields(v: string[]) {
-    this.cache = v;
-  }
-
-  /** True once the fields were materialised (and possibly rewritten): the raw bytes no longer speak for the row. */
-  get materialised(): boolean {
-    return this.cache !== undefined;
-  }
-
   text(i: number): string {
     if (this.cache) return this.cache[i]!;
     const s = this.buf.toString('utf8', this.fs[this.base + i]!, this.fe[this.base + i]!);
@@ -167,7 +158,6 @@ export class FastRecord implements CsvRecord {
    * allowed), NaN if it is empty or anything else. Same result as Number() on the text.
    */
   number(i: number, decimalComma: boolean): number {
-    if (this.cache) return Number.NaN; // rewritten rows go through the text path
     const b = this.buf;
     let s = this.fs[this.base + i]!;
     let e = this.fe[this.base + i]!;

@@ -100,7 +100,6 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     // Fast path: a UTF-8 comma file is copied row by row as written, with the scores appended.
     const copyRaw = !json && csv.fast === true && csv.dialect.delimiter === ',';
     const mustRewrite = (r: FastRecord): boolean => {
-      if (r.materialised) return true;
       if (!escape || !r.formulaLike) return false;
       for (let i = 0; i < r.count; i++) if (r.startsLikeFormula(i) && escapeFormula(r.text(i)) !== r.text(i)) return true;
       return false;
