@@ -49,23 +49,25 @@ export interface BuiltSeries {
   multiTherapist: string[];
 }
 
-export function buildSeries(rows: readonly Administration[]): BuiltSeries {
-  const byClient = new Map<string, Administration[]>();
-  for (const r of rows) {
-    const list = byClient.get(r.client);
-    if (list) list.push(r);
-    else byClient.set(r.client, [r]);
+/** Items grouped by key, groups in the order their keys first occur. */
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
   }
+  return groups;
+}
+
+export function buildSeries(rows: readonly Administration[]): BuiltSeries {
+  const byClient = groupBy(rows, (r) => r.client);
   const series: ClientSeries[] = [];
   const duplicates: DuplicateSession[] = [];
   const multiTherapist: string[] = [];
   for (const [client, list] of byClient) {
-    const bySession = new Map<number, Administration[]>();
-    for (const r of list) {
-      const s = bySession.get(r.session);
-      if (s) s.push(r);
-      else bySession.set(r.session, [r]);
-    }
+    const bySession = groupBy(list, (r) => r.session);
     const observations: Observation[] = [];
     let first: Administration | null = null;
     for (const [session, admins] of bySession) {
