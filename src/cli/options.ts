@@ -104,6 +104,20 @@ export function parseReadOptions(o: ReadOptionValues): ReadOptions {
   };
 }
 
+export interface ThreadsOptionValues {
+  threads?: string;
+}
+
+/** --threads: read a large file in two parts at once (src/parallel). */
+export function addThreadsOption(cmd: Command): Command {
+  return cmd.option('--threads <n>', 'read the file in n parts at once: 1 or 2 (default: 2 for UTF-8 files of 8 MB or more on a machine with 2+ cores)');
+}
+
+export function parseThreadsOption(o: ThreadsOptionValues): { threads?: number } {
+  const threads = parseNumberOption(o.threads, '--threads', (x) => x === 1 || x === 2, '1 or 2');
+  return threads === undefined ? {} : { threads };
+}
+
 export interface PresetOptionValues {
   preset?: string;
   eventMap?: string;

@@ -6,11 +6,11 @@ import { writeAll } from '../io/write.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
 import type { CliContext } from './context.js';
-import { addReadOptions, addReliabilityOptions, parseReadOptions, parseReliabilityOptions, type ReadOptionValues, type ReliabilityOptionValues } from './options.js';
+import { addReadOptions, addReliabilityOptions, addThreadsOption, parseReadOptions, parseReliabilityOptions, parseThreadsOption, type ReadOptionValues, type ReliabilityOptionValues, type ThreadsOptionValues } from './options.js';
 import type { RunState } from './main.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface ReliabilityOptions extends ReliabilityOptionValues, ReadOptionValues {
+interface ReliabilityOptions extends ReliabilityOptionValues, ReadOptionValues, ThreadsOptionValues {
   instruments: string;
   scale?: string;
   by?: string;
@@ -55,6 +55,7 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
     .addHelpText('after', HELP);
   addReliabilityOptions(cmd);
   addReadOptions(cmd);
+  addThreadsOption(cmd);
   cmd.action(async (file: string, opts: ReliabilityOptions) => {
       const { runReliabilityJob } = await import('../jobs/reliability.js');
       const { toCsv } = await import('../report/csv.js');
@@ -71,7 +72,7 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
         { option: '--errors', path: opts.errors },
       ];
       const report = await runReliabilityJob(
-        { input: file, instruments, map, scale: opts.scale, missing, boot, seed, by: opts.by, outputs, read: parseReadOptions(opts) },
+        { input: file, instruments, map, scale: opts.scale, missing, boot, seed, by: opts.by, outputs, read: parseReadOptions(opts), ...parseThreadsOption(opts) },
         ctx.stdin,
       );
 

@@ -6,11 +6,11 @@ import { loadInstruments } from '../instrument/catalogue.js';
 import type { CliContext } from './context.js';
 import type { RunState } from './main.js';
 import { VERSION } from './main.js';
-import { addPresetOptions, addReadOptions, addReliabilityOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type TrajectoryOptionValues } from './options.js';
+import { addPresetOptions, addReadOptions, addReliabilityOptions, addThreadsOption, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseThreadsOption, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type ThreadsOptionValues, type TrajectoryOptionValues } from './options.js';
 import { createProgress } from './progress.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues, ReadOptionValues, PresetOptionValues {
+interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues, ReadOptionValues, PresetOptionValues, ThreadsOptionValues {
   instruments: string;
   output: string;
   map?: string;
@@ -52,6 +52,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
   addTrajectoryOptions(cmd, ' (one instrument only)');
   addPresetOptions(cmd);
   addReadOptions(cmd);
+  addThreadsOption(cmd);
   cmd.action(async (file: string, opts: ReportOptions) => {
       const { runReportJob } = await import('../jobs/report.js');
       const { apa } = await import('../report/reliability.js');
@@ -73,7 +74,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
           {
             input: file, instruments, map, outDir: opts.output, ...trajectory, ...presets, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false,
             pseudonymize: opts.pseudonymize === true, salt: opts.salt ?? '', missing, boot, seed, scale: opts.scale,
-            digits, version: VERSION,
+            digits, version: VERSION, ...parseThreadsOption(opts),
             onPhase: (p) => progress.phase(p),
             onProgress: (b, t) => progress.update(b, t),
           },

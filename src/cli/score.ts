@@ -8,10 +8,10 @@ import type { Dialect, SkippedRow } from '../io/table.js';
 import { runScoreJob, type ScoreSummary } from '../jobs/score.js';
 import { type ColumnMap, validateColumnMap } from '../scoring/columns.js';
 import type { CliContext } from './context.js';
-import { addReadOptions, parseReadOptions, type ReadOptionValues } from './options.js';
+import { addReadOptions, addThreadsOption, parseReadOptions, parseThreadsOption, type ReadOptionValues, type ThreadsOptionValues } from './options.js';
 import type { RunState } from './main.js';
 
-interface ScoreOptions extends ReadOptionValues {
+interface ScoreOptions extends ReadOptionValues, ThreadsOptionValues {
   instruments: string;
   output?: string;
   map?: string;
@@ -106,6 +106,7 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
     .option('--format <format>', 'csv or json', 'csv')
     .addHelpText('after', SCORE_HELP);
   addReadOptions(cmd);
+  addThreadsOption(cmd);
   cmd.action(async (file: string, opts: ScoreOptions) => {
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       const digits = parseDigits(opts.digits);
@@ -114,7 +115,7 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       warnProvisional(ctx, instruments);
       const summary = await runScoreJob(
-        { input: file, instruments, map, output: opts.output, errors: opts.errors, format: opts.format, digits, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false },
+        { input: file, instruments, map, output: opts.output, errors: opts.errors, format: opts.format, digits, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false, ...parseThreadsOption(opts) },
         { stdin: ctx.stdin, stdout: ctx.stdout },
       );
       renderSummary(ctx, summary, opts.errors);

@@ -211,6 +211,12 @@ export function cellText(r: CsvRecord, i: number): string {
 export interface FastReaderOptions {
   name: string;
   delimiter: number;
+  /** For a part of a file (src/parallel): the line of its first byte, its byte offset, and no BOM to strip. */
+  line?: number;
+  offset?: number;
+  partOfFile?: boolean;
+  /** Updated as the reader goes: the line of the first byte not yet parsed. */
+  position?: { line: number };
 }
 
 /**
@@ -423,10 +429,12 @@ class ChunkParser {
 export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts: FastReaderOptions): AsyncGenerator<FastBatch> {
   const { name } = opts;
   const parser = new ChunkParser(name, opts.delimiter);
+  if (opts.line !== undefined) parser.line = opts.line;
   const batch = new FastBatch();
   let carry: Buffer | undefined;
-  let offset = 0; // file offset of the first byte of the unparsed data
-  let first = true;
+  let offset = opts.offset ?? 0; // file offset of the first byte of the unparsed data
+  let first = opts.partOfFile !== true;
+  const position = opts.position ?? { line: 0 };
 
   const check = (b: Buffer, end: number) => {
     const fail = (code: string, message: string, at: number, hint: string): RapportError => {
@@ -461,6 +469,7 @@ export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts:
     const startLine = parser.line;
     batch.reset(b);
     const consumed = parser.parse(b.subarray(0, lastLf + 1), false, batch);
+    position.line = parser.line;
     if (batch.n > 0) yield batch;
     if (parser.failure) throw parser.failure;
     // The rest is carried over (copied: the stream may reuse its chunk).
@@ -474,6 +483,7 @@ export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts:
     check(carry, carry.length);
     batch.reset(carry);
     parser.parse(carry, true, batch);
+    position.line = parser.line;
     if (batch.n > 0) yield batch;
     if (parser.failure) throw parser.failure;
   }

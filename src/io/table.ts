@@ -41,6 +41,8 @@ export interface TableSource extends CsvSource {
   skipped: SkippedRow[];
   /** Batches are FastBatches (byte views, valid until the next batch is read). */
   fast?: boolean;
+  /** Records read ahead after the header to look for Qualtrics rows (2 unless the file ends first). */
+  ahead?: number;
 }
 
 export const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', tab: '\t', '\\t': '\t', '\t': '\t', '|': '|' };
@@ -180,11 +182,57 @@ async function* withFirst(first: string[], rest: AsyncIterator<string>): AsyncGe
   for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
 }
 
-export async function openTable(path: string, stdin: Readable, opts: ReadOptions = {}): Promise<TableSource> {
+/** The records of a batch from `from` on, cut before the first of another width (then its error). */
+function* checkedBatch(b: RecordBatch, from: number, width: number, raggedRow: (r: CsvRecord, got: number) => Error): Generator<RecordBatch> {
+  const bad = firstOtherWidth(b, from, width);
+  // (Made before the slice: slicing a fast batch moves its records.)
+  const error = bad < 0 ? undefined : raggedRow(b.at(bad), b.fieldCount(bad));
+  const end = bad < 0 ? b.length : bad;
+  if (end > from) yield from === 0 && end === b.length ? b : sliceBatch(b, from, end);
+  if (error) throw error;
+}
+
+function raggedRowError(name: string, width: number) {
+  return (r: CsvRecord, got: number) =>
+    inputError('CSV_RAGGED_ROW', `cannot parse ${name}: line ${r.line} has ${got} field${got === 1 ? '' : 's'}, the header has ${width}`, {
+      location: { file: name, line: r.line },
+      hint: 'this row has a different number of fields than the header: look for an unquoted delimiter or a missing field',
+    });
+}
+
+/** Where a file is cut for reading in parts (src/parallel): the first part ends at `end`; `position` follows its reader. */
+export interface FirstPart {
+  end: number;
+  position: { line: number };
+}
+
+/**
+ * The data rows of bytes [start, end) of a UTF-8 file, read as openTable reads its rows (same
+ * parser, width check and errors), `start` being the first byte of a record on line `line`.
+ */
+export async function* readPart(
+  part: { path: string; name: string; start: number; end: number; line: number; width: number; delimiter: string },
+  onBytes?: (bytesRead: number) => void,
+): AsyncGenerator<RecordBatch> {
+  const { stream } = await openInput(part.path, undefined as unknown as Readable, { start: part.start, end: part.end });
+  const ragged = raggedRowError(part.name, part.width);
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      onBytes?.(bytes);
+      yield chunk;
+    }
+  }
+  const batches = fastBatches(counted(), { name: part.name, delimiter: part.delimiter.charCodeAt(0), line: part.line, offset: part.start, partOfFile: true });
+  for await (const b of batches) yield* checkedBatch(b, 0, part.width, ragged);
+}
+
+export async function openTable(path: string, stdin: Readable, opts: ReadOptions = {}, firstPart?: FirstPart): Promise<TableSource> {
   if (opts.delimiter !== undefined && DELIMITERS[opts.delimiter] === undefined) {
     throw usageError('BAD_DELIMITER', `--delimiter must be one of , ; tab |, not "${opts.delimiter}"`);
   }
-  const { name, stream } = await openInput(path, stdin);
+  const { name, stream } = await openInput(path, stdin, firstPart && { end: firstPart.end });
   if (path !== '-' && path.toLowerCase().endsWith('.xlsx')) {
     stream.destroy();
     // ExcelJS takes ~0.4 s to load: only when a workbook is read.
@@ -239,7 +287,7 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
   if (fast) {
     const sample = head0.toString('utf8', 0, Math.min(head0.length, 1 << 16)).replace(/^\uFEFF/, '');
     delimiter = opts.delimiter !== undefined ? DELIMITERS[opts.delimiter]! : detectDelimiter(sample);
-    records = fastBatches(rest(), { name, delimiter: delimiter.charCodeAt(0) });
+    records = fastBatches(rest(), { name, delimiter: delimiter.charCodeAt(0), ...(firstPart ? { position: firstPart.position } : {}) });
   } else {
     const text = decodeStream(rest(), name, opts.encoding, (d) => (encoding = d.encoding));
     // Read ahead until the header line is complete, to choose the delimiter.
@@ -261,11 +309,7 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
   let current: RecordBatch | undefined;
   let pos = 0;
   let width = -1;
-  const raggedRow = (r: CsvRecord, got: number) =>
-    inputError('CSV_RAGGED_ROW', `cannot parse ${name}: line ${r.line} has ${got} field${got === 1 ? '' : 's'}, the header has ${width}`, {
-      location: { file: name, line: r.line },
-      hint: 'this row has a different number of fields than the header: look for an unquoted delimiter or a missing field',
-    });
+  const raggedRow = (r: CsvRecord, got: number) => raggedRowError(name, width)(r, got);
   const next = async (): Promise<CsvRecord | undefined> => {
     while (!current || pos >= current.length) {
       const r = await records.next();
@@ -302,14 +346,7 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
     throw inputError('CSV_NO_ROWS', `${name} has a header but no data rows${skip > 0 ? ' (after the Qualtrics header rows)' : ''}`, { location: { file: name, line: header.line }, hint: 'is this the right file? an export with no responses has nothing to score' });
   }
   /** A batch with its records of the wrong width cut off: the good ones are handed out, then the error. */
-  function* checked(b: RecordBatch, from: number): Generator<RecordBatch> {
-    const bad = firstOtherWidth(b, from, width);
-    // (Made before the slice: slicing a fast batch moves its records.)
-    const error = bad < 0 ? undefined : raggedRow(b.at(bad), b.fieldCount(bad));
-    const end = bad < 0 ? b.length : bad;
-    if (end > from) yield from === 0 && end === b.length ? b : sliceBatch(b, from, end);
-    if (error) throw error;
-  }
+  const checked = (b: RecordBatch, from: number) => checkedBatch(b, from, width, raggedRow);
   async function* batches(): AsyncGenerator<RecordBatch> {
     yield new ArrayBatch(data);
     if (current && pos < current.length) yield* checked(current, pos);
@@ -324,5 +361,6 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
     dialect: { format: 'csv', delimiter, encoding, decimalComma },
     fast,
     skipped,
+    ahead: ahead.length,
   };
 }

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { inputError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { ArrayBatch, type CsvRecord, type RecordBatch } from '../io/csv-read.js';
-import { openTable, type ReadOptions, type SkippedRow, type TableSource } from '../io/table.js';
+import { type FirstPart, openTable, type ReadOptions, type SkippedRow, type TableSource } from '../io/table.js';
 import { assertDistinctPaths } from '../io/write.js';
 import { type ColumnMap, nearestNames, resolveItemColumns } from '../scoring/columns.js';
 import { buildScoringPlan, type ScoringPlan } from '../scoring/score.js';
@@ -27,9 +27,11 @@ export interface InputHooks {
 export async function prepareInput(
   opts: { input: string; instruments: readonly LoadedInstrument[]; map?: ColumnMap; outputs: Array<{ option: string; path: string | undefined }>; hooks?: InputHooks; read?: ReadOptions },
   stdin: Readable,
+  /** Read only the first part of the file (src/parallel). */
+  firstPart?: FirstPart,
 ): Promise<PreparedInput> {
   await assertDistinctPaths(opts.input, opts.outputs);
-  const csv = withHooks(await openTable(opts.input, stdin, opts.read), opts.hooks);
+  const csv = withHooks(await openTable(opts.input, stdin, opts.read, firstPart), opts.hooks);
   const plans = opts.instruments.map(({ instrument }) =>
     buildScoringPlan(instrument, resolveItemColumns(csv.header, instrument, opts.map?.[instrument.id]), csv.header, { decimalComma: csv.dialect.decimalComma }),
   );

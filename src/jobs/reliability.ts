@@ -9,10 +9,12 @@ import type { ReadOptions } from '../io/table.js';
 import { usageError } from '../errors.js';
 import { naturalOrder } from '../report/format.js';
 import type { LoadedInstrument } from '../instrument/types.js';
-import { newItemValues, readItems } from '../scoring/score.js';
+import { type ItemValues, newItemValues, readItems, type ScoringPlan } from '../scoring/score.js';
+import type { RecordBatch } from '../io/csv-read.js';
+import { type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { analyseMoments, analyseScale, type MissingMode } from '../reliability/analyse.js';
-import { MomentAccumulator } from '../stats/moments.js';
+import { MomentAccumulator, type MomentSums } from '../stats/moments.js';
 import { cellText } from '../io/fast-csv.js';
 import type { Scale } from '../instrument/types.js';
 import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
@@ -36,6 +38,8 @@ export interface ReliabilityJobOptions {
   outputs: Array<{ option: string; path: string | undefined }>;
   /** Keep every row in memory (needed for --boot and standard input; chosen automatically). */
   inMemory?: boolean;
+  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 8 MB or more on 2+ cores. */
+  threads?: number;
 }
 
 /** A growing row-major store of doubles. */
@@ -131,29 +135,51 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
   return { input: csv.name, rows, ...(opts.by === undefined ? {} : { by: csv.header[byIndex]! }), problems, problemCount, scales };
 }
 
+/** One instrument's selected scales: their item positions and one accumulator per group. */
+interface ScaleLayout {
+  scale: Scale;
+  columns: number[];
+  scratch: Float64Array;
+  shift: Float64Array;
+  accs: MomentAccumulator[];
+}
+
 /**
- * One pass, O(k²) memory per scale and group: each row's reverse-keyed values of each scale go into
- * that scale's moment accumulator (rows with no answer on the scale are left out, as in memory;
- * with --missing listwise only complete rows go in).
+ * The streaming pass over rows: each row's reverse-keyed values of each scale go into that scale's
+ * moment accumulator for the row's group (rows with no answer on the scale are left out, as in
+ * memory; with --missing listwise only complete rows go in).
  */
-async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], stdin: Readable): Promise<ReliabilityReport> {
-  const { csv, plans } = await prepareInput({ ...opts }, stdin);
-  const byIndex = opts.by === undefined ? -1 : findColumn(csv.header, opts.by, '--by', csv.name);
-  const groupIds = new Map<string, number>();
-  const layout = plans.map((plan, k) => {
-    const position = new Map(plan.instrument.items.map((it, i) => [it.id, i]));
-    const { min, max } = plan.instrument.responseScale;
-    return selected[k]!.map((scale) => {
-      const columns = scale.items.map((id) => position.get(id)!);
-      return { scale, columns, scratch: new Float64Array(columns.length), shift: new Float64Array(columns.length).fill((min + max) / 2), accs: [] as MomentAccumulator[] };
+class MomentCollector {
+  readonly groupIds = new Map<string, number>();
+  readonly layout: ScaleLayout[][];
+  readonly problems: ReliabilityReport['problems'] = [];
+  problemCount = 0;
+  rows = 0;
+  private readonly scratch: ItemValues[];
+
+  constructor(
+    private readonly plans: readonly ScoringPlan[],
+    selected: readonly Scale[][],
+    private readonly byIndex: number,
+    private readonly listwise: boolean,
+  ) {
+    this.layout = plans.map((plan, k) => {
+      const position = new Map(plan.instrument.items.map((it, i) => [it.id, i]));
+      const { min, max } = plan.instrument.responseScale;
+      return selected[k]!.map((scale) => {
+        const columns = scale.items.map((id) => position.get(id)!);
+        return { scale, columns, scratch: new Float64Array(columns.length), shift: new Float64Array(columns.length).fill((min + max) / 2), accs: [] as MomentAccumulator[] };
+      });
     });
-  });
-  const problems: ReliabilityReport['problems'] = [];
-  let problemCount = 0;
-  let rows = 0;
-  const listwise = opts.missing === 'listwise';
-  const scratch = plans.map(newItemValues);
-  for await (const batch of csv.batches) {
+    this.scratch = plans.map(newItemValues);
+  }
+
+  accumulator(l: ScaleLayout, group: number): MomentAccumulator {
+    return (l.accs[group] ??= new MomentAccumulator(l.columns.length, l.shift));
+  }
+
+  add(batch: RecordBatch): void {
+    const { plans, layout, byIndex, groupIds, listwise, problems } = this;
     for (let r = 0; r < batch.length; r++) {
       const record = batch.at(r);
       let group = 0;
@@ -165,9 +191,9 @@ async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], st
       }
       for (let k = 0; k < plans.length; k++) {
         const plan = plans[k]!;
-        const items = readItems(plan, record, scratch[k]);
+        const items = readItems(plan, record, this.scratch[k]);
         if (items.problems.length > 0) {
-          problemCount += items.problems.length;
+          this.problemCount += items.problems.length;
           for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
         }
         const values = items.values;
@@ -180,12 +206,109 @@ async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], st
             if (v === v) answered++;
           }
           if (answered === 0 || (listwise && answered < cols.length)) continue;
-          (l.accs[group] ??= new MomentAccumulator(cols.length, l.shift)).add(l.scratch);
+          this.accumulator(l, group).add(l.scratch);
         }
       }
-      rows++;
+      this.rows++;
     }
   }
+
+  /** What a worker hands back: counts, kept problems, group labels by id, and each accumulator's sums. */
+  result(): MomentsPartResult {
+    return {
+      rows: this.rows,
+      problemCount: this.problemCount,
+      problems: this.problems,
+      groups: [...this.groupIds.keys()],
+      sums: this.layout.map((ls) => ls.map((l) => l.accs.map((a) => (a ? a.sums() : null)))),
+    };
+  }
+
+  /** Adds the rows of a later part of the file (their problems after this part's). */
+  merge(o: MomentsPartResult): void {
+    this.rows += o.rows;
+    this.problemCount += o.problemCount;
+    for (const p of o.problems) if (this.problems.length < MAX_KEPT_PROBLEMS) this.problems.push(p);
+    // Without --by every row is in group 0, and there are no labels.
+    const ids = this.byIndex < 0 ? [0] : o.groups.map((label) => {
+      let id = this.groupIds.get(label);
+      if (id === undefined) this.groupIds.set(label, (id = this.groupIds.size));
+      return id;
+    });
+    o.sums.forEach((ls, k) =>
+      ls.forEach((groups, i) =>
+        groups.forEach((sums, g) => {
+          if (sums) this.accumulator(this.layout[k]![i]!, ids[g]!).addSums(sums);
+        }),
+      ),
+    );
+  }
+}
+
+/** What a worker thread needs to collect moments on the second part of a file (src/parallel). */
+export interface MomentsPartArgs extends PartInput {
+  /** Ids of the selected scales of each instrument. */
+  scales: string[][];
+  byIndex: number;
+  listwise: boolean;
+}
+
+export interface MomentsPartResult {
+  rows: number;
+  problemCount: number;
+  problems: ReliabilityReport['problems'];
+  groups: string[];
+  /** [instrument][selected scale][group id]: the accumulator's sums, null where the group had no row. */
+  sums: Array<Array<Array<MomentSums | null>>>;
+}
+
+/** The worker's side: the moments of its part's rows. */
+export async function momentsPart(args: MomentsPartArgs, batches: AsyncIterable<RecordBatch>): Promise<MomentsPartResult> {
+  const plans = partPlans(args);
+  const selected = args.instruments.map((inst, k) => args.scales[k]!.map((id) => inst.scales.find((s) => s.id === id)!));
+  const collector = new MomentCollector(plans, selected, args.byIndex, args.listwise);
+  for await (const batch of batches) collector.add(batch);
+  return collector.result();
+}
+
+/** Thrown when the file cannot be cut where planned: the pass runs again in one part. */
+class OnePart extends Error {}
+
+/** One pass, O(k²) memory per scale and group; a large file is read in two parts at once (src/parallel). */
+async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], stdin: Readable): Promise<ReliabilityReport> {
+  const split = opts.hooks?.transform ? undefined : await planSplit(opts.input, opts.threads, opts.read?.encoding);
+  const position = { line: 0 };
+  let part: RunningPart<MomentsPartResult | null> | undefined;
+  const hooks: InputHooks | undefined = opts.hooks?.onProgress ? { ...opts.hooks, onProgress: (b) => opts.hooks!.onProgress!(b + (part?.bytesRead() ?? 0)) } : opts.hooks;
+  const { csv, plans } = await prepareInput({ ...opts, hooks }, stdin, split && { end: split.at, position });
+  const byIndex = opts.by === undefined ? -1 : findColumn(csv.header, opts.by, '--by', csv.name);
+  const collector = new MomentCollector(plans, selected, byIndex, opts.missing === 'listwise');
+  try {
+    if (split) {
+      if (csv.fast !== true || (csv.ahead ?? 0) < 2) throw new OnePart();
+      const args: MomentsPartArgs = {
+        ...partInput(csv, plans),
+        scales: selected.map((ss) => ss.map((s) => s.id)),
+        byIndex,
+        listwise: opts.missing === 'listwise',
+      };
+      part = startPart<MomentsPartResult | null>('moments', split, args as unknown as Record<string, unknown>);
+    }
+    for await (const batch of csv.batches) collector.add(batch);
+    if (part) {
+      const start = await part.start;
+      if (start.insideQuotes) throw new OnePart();
+      if (start.line !== position.line) {
+        throw new Error(`reading ${csv.name} in two parts went wrong: the first part ends on line ${position.line}, the second starts on line ${start.line} (run again with --threads 1, and please report this)`);
+      }
+      collector.merge((await part.result)!);
+    }
+  } catch (err) {
+    await part?.cancel();
+    if (err instanceof OnePart) return runStreaming({ ...opts, threads: 1 }, selected, stdin);
+    throw err;
+  }
+  const { groupIds, layout, problems, problemCount, rows } = collector;
   const labels = byIndex < 0 ? [undefined] : sortGroups([...groupIds.keys()]);
   const scales: ScaleReport[] = [];
   plans.forEach((plan, k) => {

@@ -42,6 +42,8 @@ export interface ReportJobOptions extends TrajectoryParams {
   digits?: number;
   escapeFormulas?: boolean;
   read?: ReadOptions;
+  /** score and reliability: read the file in this many parts at once (src/parallel). */
+  threads?: number;
   version: string;
   /** Told when a pass over the data starts, and how far it got (bytes of `total`). */
   onPhase?: (phase: string) => void;
@@ -141,11 +143,11 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
 
     const scoreErrors = join(work, '.score-problems.csv');
     const score = await runScoreJob(
-      { input, instruments: opts.instruments, map: opts.map, output: join(work, 'scores.csv'), errors: scoreErrors, format: 'csv', digits: opts.digits, escapeFormulas: escape, read: opts.read, hooks: hooks('scoring') },
+      { input, instruments: opts.instruments, map: opts.map, output: join(work, 'scores.csv'), errors: scoreErrors, format: 'csv', digits: opts.digits, escapeFormulas: escape, read: opts.read, hooks: hooks('scoring'), threads: opts.threads },
       io,
     );
     const reliability = await runReliabilityJob(
-      { input, instruments: opts.instruments, map: opts.map, missing: opts.missing, boot: opts.boot, seed: opts.seed, outputs: [], read: opts.read, hooks: hooks('reliability') },
+      { input, instruments: opts.instruments, map: opts.map, missing: opts.missing, boot: opts.boot, seed: opts.seed, outputs: [], read: opts.read, hooks: hooks('reliability'), threads: opts.threads },
       stdin,
     );
     await writeFile(join(work, 'reliability.csv'), renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits, escape));

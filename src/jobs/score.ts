@@ -3,17 +3,23 @@
  * memory stays flat whatever the number of rows. Outputs are committed (renamed into place) only
  * when the whole input was read; on any failure they are removed.
  */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Dialect, ReadOptions, SkippedRow } from '../io/table.js';
 import { inputError } from '../errors.js';
-import type { LoadedInstrument } from '../instrument/types.js';
+import type { Instrument, LoadedInstrument } from '../instrument/types.js';
+import type { RecordBatch } from '../io/csv-read.js';
+import { type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
 import { csvField, escapeFormula, toCsv } from '../report/csv.js';
 import { FastRecord } from '../io/fast-csv.js';
 import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { formatNumber } from '../report/format.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import { type InstrumentScore, type InstrumentStatus, newInstrumentScore, newItemValues, readItems, scoreItems } from '../scoring/score.js';
+import { type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreItems } from '../scoring/score.js';
 import { type InputHooks, prepareInput } from './prepare.js';
 
 export interface ScoreJobOptions {
@@ -29,6 +35,8 @@ export interface ScoreJobOptions {
   digits?: number;
   /** Neutralise text cells that a spreadsheet would run as formulas (default true). */
   escapeFormulas?: boolean;
+  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 8 MB or more on 2+ cores. */
+  threads?: number;
 }
 
 export interface InstrumentSummary {
@@ -45,6 +53,8 @@ export interface ScoreSummary {
   dialect: Dialect;
   problems: number;
   instruments: InstrumentSummary[];
+  /** How many parts the file was read in at once (2 for a large file on 2+ cores; src/parallel). */
+  parts: number;
 }
 
 /** Refuses to add an output column the input already has: a silent overwrite would lose data. */
@@ -59,91 +69,212 @@ function assertNoColumnClash(header: readonly string[], added: readonly string[]
   }
 }
 
+/** Scores batches of rows into CSV (or JSON) bytes and problem rows, keeping the tallies. */
+class RowScorer {
+  rows = 0;
+  problems = 0;
+  readonly tallies: InstrumentSummary[];
+  readonly buffer = new ByteBuilder();
+  problemRows: string[][] = [];
+  private readonly scratch: ItemValues[];
+  private readonly scores: InstrumentScore[];
+
+  constructor(
+    private readonly header: readonly string[],
+    private readonly instruments: readonly Instrument[],
+    private readonly plans: readonly ScoringPlan[],
+    private readonly opts: { json: boolean; copyRaw: boolean; escape: boolean; digits: number | undefined },
+  ) {
+    this.tallies = instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 }));
+    this.scratch = plans.map(newItemValues);
+    this.scores = plans.map(newInstrumentScore);
+  }
+
+  /** Whether a row's raw bytes cannot be copied because a cell must be neutralised as a formula. */
+  private mustRewrite(r: FastRecord): boolean {
+    if (!this.opts.escape || !r.formulaLike) return false;
+    for (let i = 0; i < r.count; i++) if (r.startsLikeFormula(i) && escapeFormula(r.text(i)) !== r.text(i)) return true;
+    return false;
+  }
+
+  add(batch: RecordBatch): void {
+    const { plans, scores, scratch, buffer, instruments } = this;
+    const { json, copyRaw, escape, digits } = this.opts;
+    for (let j = 0; j < batch.length; j++) {
+      const record = batch.at(j);
+      for (let k = 0; k < plans.length; k++) {
+        const s = scoreItems(plans[k]!, readItems(plans[k]!, record, scratch[k]), scores[k]);
+        const tally = this.tallies[k]!;
+        tally.counts[s.status]++;
+        if (s.problems.length > 0) {
+          tally.problems += s.problems.length;
+          this.problems += s.problems.length;
+          this.problemRows.push(...renderProblemRows(record.line, instruments[k]!.id, s.problems));
+        }
+      }
+      if (json) {
+        const obj = renderScoreJson(this.header, record.fields, instruments, scores, digits);
+        buffer.text(`${this.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
+      } else if (copyRaw && record instanceof FastRecord && !this.mustRewrite(record)) {
+        buffer.bytes(record.buf, record.start, record.end);
+        let line = '';
+        for (const s of scores) {
+          for (const v of s.scales) line += v === null ? ',' : `,${formatNumber(v, digits)}`;
+          line += `,${s.answered},${s.status},`;
+          if (s.problems.length > 0) line += csvField(renderProblemsCell(s.problems), escape);
+        }
+        buffer.ascii(`${line}\n`);
+      } else {
+        buffer.text(toCsv([[...record.fields, ...scores.flatMap((s) => renderScoreFields(s, digits))]], escape));
+      }
+      this.rows++;
+    }
+  }
+
+  takeProblems(): string[][] {
+    const rows = this.problemRows;
+    this.problemRows = [];
+    return rows;
+  }
+}
+
+/** What a worker thread needs to score the second part of a file (src/parallel). */
+export interface ScorePartArgs extends PartInput {
+  digits: number | undefined;
+  escape: boolean;
+  copyRaw: boolean;
+  /** Temporary files for its rows and problem rows (no header lines). */
+  output: string;
+  errors: string | undefined;
+}
+
+export interface ScorePartResult {
+  rows: number;
+  problems: number;
+  tallies: InstrumentSummary[];
+}
+
+/** The worker's side: scores the batches of its part into `args.output` (and `args.errors`). */
+export async function scorePart(args: ScorePartArgs, batches: AsyncIterable<RecordBatch>): Promise<ScorePartResult> {
+  const scorer = new RowScorer(args.header, args.instruments, partPlans(args), { json: false, copyRaw: args.copyRaw, escape: args.escape, digits: args.digits });
+  const out = await fileSink(args.output);
+  const errors = args.errors === undefined ? undefined : await fileSink(args.errors);
+  try {
+    for await (const batch of batches) {
+      scorer.add(batch);
+      await out.write(scorer.buffer.take());
+      const problems = scorer.takeProblems();
+      if (errors && problems.length > 0) await errors.write(toCsv(problems, args.escape));
+    }
+    await out.commit();
+    await errors?.commit();
+  } catch (err) {
+    await out.abort();
+    await errors?.abort();
+    throw err;
+  }
+  return { rows: scorer.rows, problems: scorer.problems, tallies: scorer.tallies };
+}
+
+/** Copies a file into a sink, a megabyte at a time. */
+async function appendFile(sink: OutputSink, path: string): Promise<void> {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) await sink.write(chunk as Buffer);
+}
+
+/** Thrown inside runScoreJob when the file cannot be cut where planned: the job runs again in one part. */
+class OnePart extends Error {}
+
 export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ScoreSummary> {
+  const json = opts.format === 'json';
+  // Rows rewritten by a hook (pseudonymised) and JSON (one array) are scored in one part.
+  const split = json || opts.hooks?.transform ? undefined : await planSplit(opts.input, opts.threads, opts.read?.encoding);
+  const position = { line: 0 };
+  let part: RunningPart<ScorePartResult> | undefined;
+  const hooks: InputHooks | undefined = opts.hooks?.onProgress ? { ...opts.hooks, onProgress: (b) => opts.hooks!.onProgress!(b + (part?.bytesRead() ?? 0)) } : opts.hooks;
   const { csv, plans } = await prepareInput(
-    { ...opts, outputs: [{ option: '-o', path: opts.output }, { option: '--errors', path: opts.errors }] },
+    { ...opts, hooks, outputs: [{ option: '-o', path: opts.output }, { option: '--errors', path: opts.errors }] },
     io.stdin,
+    split && { end: split.at, position },
   );
   const instruments = opts.instruments.map((l) => l.instrument);
   const added = instruments.flatMap(addedColumns);
   assertNoColumnClash(csv.header, added, csv.name);
+  const escape = opts.escapeFormulas !== false;
+  // Fast path: a UTF-8 comma file is copied row by row as written, with the scores appended.
+  const copyRaw = !json && csv.fast === true && csv.dialect.delimiter === ',';
 
   const sinks: OutputSink[] = [];
   const abortAll = () => Promise.all(sinks.map((s) => s.abort()));
+  let work: string | undefined;
   try {
+    if (split) {
+      // The look-ahead for Qualtrics rows must not reach the cut (tiny files with --threads).
+      if (csv.fast !== true || (csv.ahead ?? 0) < 2) throw new OnePart();
+      work = await mkdtemp(join(tmpdir(), 'rapport-part-'));
+      const args: ScorePartArgs = {
+        ...partInput(csv, plans),
+        digits: opts.digits,
+        escape,
+        copyRaw,
+        output: join(work, 'rows.csv'),
+        errors: opts.errors === undefined ? undefined : join(work, 'errors.csv'),
+      };
+      part = startPart<ScorePartResult>('score', split, args as unknown as Record<string, unknown>);
+    }
+    // Nothing is written before the worker has confirmed the cut (else the job could not start over).
+    const confirmed = part ? part.start.then((s) => { if (s.insideQuotes) throw new OnePart(); return s; }) : undefined;
+    confirmed?.catch(() => undefined);
+
     const out = opts.output === undefined || opts.output === '-' ? streamSink(io.stdout) : await fileSink(opts.output);
     sinks.push(out);
     const errors = opts.errors === undefined ? undefined : await fileSink(opts.errors);
     if (errors) sinks.push(errors);
 
-    const summary: ScoreSummary = {
-      input: csv.name,
-      rows: 0,
-      skipped: csv.skipped,
-      dialect: csv.dialect,
-      problems: 0,
-      instruments: instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 })),
-    };
-    const json = opts.format === 'json';
-    const escape = opts.escapeFormulas !== false;
-    await out.write(json ? '[' : toCsv([[...csv.header, ...added]], escape));
-    if (errors) await errors.write(toCsv([[...PROBLEM_COLUMNS]], escape));
-
-    const buffer = new ByteBuilder();
-    let problemRows: string[][] = [];
+    const scorer = new RowScorer(csv.header, instruments, plans, { json, copyRaw, escape, digits: opts.digits });
+    let started = false;
     const flush = async () => {
-      await out.write(buffer.take());
-      if (errors && problemRows.length > 0) await errors.write(toCsv(problemRows, escape));
-      problemRows = [];
-    };
-
-    // Fast path: a UTF-8 comma file is copied row by row as written, with the scores appended.
-    const copyRaw = !json && csv.fast === true && csv.dialect.delimiter === ',';
-    const mustRewrite = (r: FastRecord): boolean => {
-      if (!escape || !r.formulaLike) return false;
-      for (let i = 0; i < r.count; i++) if (r.startsLikeFormula(i) && escapeFormula(r.text(i)) !== r.text(i)) return true;
-      return false;
-    };
-    const scratch = plans.map(newItemValues);
-    const scores: InstrumentScore[] = plans.map(newInstrumentScore);
-    for await (const batch of csv.batches) {
-      for (let j = 0; j < batch.length; j++) {
-        const record = batch.at(j);
-        for (let k = 0; k < plans.length; k++) {
-          const s = scoreItems(plans[k]!, readItems(plans[k]!, record, scratch[k]), scores[k]);
-          const tally = summary.instruments[k]!;
-          tally.counts[s.status]++;
-          if (s.problems.length > 0) {
-            tally.problems += s.problems.length;
-            summary.problems += s.problems.length;
-            problemRows.push(...renderProblemRows(record.line, instruments[k]!.id, s.problems));
-          }
-        }
-        if (json) {
-          const obj = renderScoreJson(csv.header, record.fields, instruments, scores, opts.digits);
-          buffer.text(`${summary.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
-        } else if (copyRaw && record instanceof FastRecord && !mustRewrite(record)) {
-          buffer.bytes(record.buf, record.start, record.end);
-          let line = '';
-          for (const s of scores) {
-            for (const v of s.scales) line += v === null ? ',' : `,${formatNumber(v, opts.digits)}`;
-            line += `,${s.answered},${s.status},`;
-            if (s.problems.length > 0) line += csvField(renderProblemsCell(s.problems), escape);
-          }
-          buffer.ascii(`${line}\n`);
-        } else {
-          buffer.text(toCsv([[...record.fields, ...scores.flatMap((s) => renderScoreFields(s, opts.digits))]], escape));
-        }
-        summary.rows++;
+      if (!started) {
+        if (confirmed) await confirmed;
+        started = true;
+        await out.write(json ? '[' : toCsv([[...csv.header, ...added]], escape));
+        if (errors) await errors.write(toCsv([[...PROBLEM_COLUMNS]], escape));
       }
+      await out.write(scorer.buffer.take());
+      const problems = scorer.takeProblems();
+      if (errors && problems.length > 0) await errors.write(toCsv(problems, escape));
+    };
+    for await (const batch of csv.batches) {
+      scorer.add(batch);
       await flush();
     }
     await flush();
+
+    const summary: ScoreSummary = { input: csv.name, rows: scorer.rows, skipped: csv.skipped, dialect: csv.dialect, problems: scorer.problems, instruments: scorer.tallies, parts: part ? 2 : 1 };
+    if (part) {
+      const start = await confirmed!;
+      if (start.line !== position.line) {
+        throw new Error(`reading ${csv.name} in two parts went wrong: the first part ends on line ${position.line}, the second starts on line ${start.line} (run again with --threads 1, and please report this)`);
+      }
+      const rest = await part.result;
+      await appendFile(out, join(work!, 'rows.csv'));
+      if (errors) await appendFile(errors, join(work!, 'errors.csv'));
+      summary.rows += rest.rows;
+      summary.problems += rest.problems;
+      rest.tallies.forEach((t, k) => {
+        const mine = summary.instruments[k]!;
+        for (const status of STATUSES) mine.counts[status] += t.counts[status];
+        mine.problems += t.problems;
+      });
+    }
     if (json) await out.write('\n]\n');
     for (const s of sinks) await s.commit();
     return summary;
   } catch (err) {
     await abortAll();
+    await part?.cancel();
+    if (err instanceof OnePart) return runScoreJob({ ...opts, threads: 1 }, io);
     throw err;
+  } finally {
+    if (work) await rm(work, { recursive: true, force: true });
   }
 }

@@ -21,6 +21,16 @@ export interface ItemMoments {
   means: number[];
 }
 
+/** An accumulator's sums, as MomentAccumulator.sums() gives them. */
+export interface MomentSums {
+  rows: number;
+  full: number;
+  part: number;
+  tSum: number;
+  ttSum: number;
+  arrays: Float64Array[];
+}
+
 /** Rows gathered before their cross-products are summed. */
 const BLOCK = 64;
 
@@ -176,6 +186,36 @@ export class MomentAccumulator {
     if (which === 0) addBlock(this.block[0]!, this.wBlock[0]!, t, n, this.k, this.fullSum, this.fullCross, this.tx);
     else addBlock(this.block[1]!, this.wBlock[1]!, t, n, this.k, this.partSum, this.partCross, this.tx);
     this.filled[which] = 0;
+  }
+
+  /** The sums so far (for another thread to merge with addSums): plain numbers and typed arrays, cloneable. */
+  sums(): MomentSums {
+    this.flush(0);
+    this.flush(1);
+    const { rows, full, part, tSum, ttSum, fullSum, fullCross, partSum, partCross, missBoth, sumWhereMissing, tx, tMiss, ttMiss } = this;
+    return { rows, full, part, tSum, ttSum, arrays: [fullSum, fullCross, partSum, partCross, missBoth, sumWhereMissing, tx, tMiss, ttMiss] };
+  }
+
+  /**
+   * Adds the sums of another accumulator with the same k and shift (rows read elsewhere, e.g. the
+   * second part of a file). For whole-number items on a half-integer shift the sums are exact, so
+   * the result is the same as adding those rows here; the row-mean sums (raw.r) may differ in the
+   * last bits.
+   */
+  addSums(o: MomentSums): void {
+    this.flush(0);
+    this.flush(1);
+    this.rows += o.rows;
+    this.full += o.full;
+    this.part += o.part;
+    this.tSum += o.tSum;
+    this.ttSum += o.ttSum;
+    const mine = [this.fullSum, this.fullCross, this.partSum, this.partCross, this.missBoth, this.sumWhereMissing, this.tx, this.tMiss, this.ttMiss];
+    mine.forEach((m, i) => {
+      const x = o.arrays[i]!;
+      if (x.length !== m.length) throw new Error('addSums: accumulators of different sizes');
+      for (let j = 0; j < m.length; j++) m[j]! += x[j]!;
+    });
   }
 
   finish(): ItemMoments {
