@@ -1,4 +1,4 @@
-/** Small matrix helpers over ml-matrix (the linear-algebra library rapport uses). Pure. */
+/** Small matrix helpers, over ml-matrix (the linear-algebra library rapport uses) or plain arrays where that measured faster. Pure. */
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 
 export type Mat = readonly (readonly number[])[];
@@ -64,4 +64,102 @@ export function matmul(a: Mat, b: Mat): number[][] {
     for (let j = 0; j < m; j++) out[i]![j]! += v * b[t]![j]!;
   }
   return out;
+}
+
+/**
+ * Cholesky factor L (lower) of a symmetric matrix, and whether it is positive definite: the
+ * Cholesky–Banachiewicz loop of ml-matrix's CholeskyDecomposition, operation for operation (so the
+ * results are the same to the bit), on plain arrays. For the small matrices of a scale, making
+ * ml-matrix objects cost more than the arithmetic (a bootstrap fits a thousand factor models).
+ */
+export function cholesky(a: Mat): { l: number[][]; positiveDefinite: boolean } {
+  const n = a.length;
+  const l = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  let positiveDefinite = true;
+  for (let j = 0; j < n; j++) {
+    const lj = l[j]!;
+    let d = 0;
+    for (let k = 0; k < j; k++) {
+      const lk = l[k]!;
+      let s = 0;
+      for (let i = 0; i < k; i++) s += lk[i]! * lj[i]!;
+      s = (a[j]![k]! - s) / lk[k]!;
+      lj[k] = s;
+      d = d + s * s;
+    }
+    d = a[j]![j]! - d;
+    positiveDefinite &&= d > 0;
+    lj[j] = Math.sqrt(Math.max(d, 0));
+  }
+  return { l, positiveDefinite };
+}
+
+/** A⁻¹ from A's Cholesky factor: ml-matrix's CholeskyDecomposition.solve(I), operation for operation. */
+export function choleskyInverse(l: Mat): number[][] {
+  const n = l.length;
+  const b = Array.from({ length: n }, (_, i) => {
+    const row = new Array<number>(n).fill(0);
+    row[i] = 1;
+    return row;
+  });
+  for (let k = 0; k < n; k++) {
+    const bk = b[k]!;
+    const lk = l[k]!;
+    for (let j = 0; j < n; j++) {
+      let v = bk[j]!;
+      for (let i = 0; i < k; i++) v = v - b[i]![j]! * lk[i]!;
+      bk[j] = v / lk[k]!;
+    }
+  }
+  for (let k = n - 1; k >= 0; k--) {
+    const bk = b[k]!;
+    for (let j = 0; j < n; j++) {
+      let v = bk[j]!;
+      for (let i = k + 1; i < n; i++) v = v - b[i]![j]! * l[i]![k]!;
+      bk[j] = v / l[k]![k]!;
+    }
+  }
+  return b;
+}
+
+/**
+ * x with A x = b for a square A: LU with partial pivoting, ml-matrix's LuDecomposition and its
+ * solve, operation for operation, on plain arrays. Throws as ml-matrix does when a pivot is 0.
+ */
+export function luSolve(a: Mat, b: readonly number[]): number[] {
+  const n = a.length;
+  const lu = a.map((r) => [...r]);
+  const pivot = Array.from({ length: n }, (_, i) => i);
+  const col = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) col[i] = lu[i]![j]!;
+    for (let i = 0; i < n; i++) {
+      const li = lu[i]!;
+      const kmax = Math.min(i, j);
+      let s = 0;
+      for (let k = 0; k < kmax; k++) s += li[k]! * col[k]!;
+      col[i]! -= s;
+      li[j] = col[i]!;
+    }
+    let p = j;
+    for (let i = j + 1; i < n; i++) if (Math.abs(col[i]!) > Math.abs(col[p]!)) p = i;
+    if (p !== j) {
+      const t = lu[p]!;
+      lu[p] = lu[j]!;
+      lu[j] = t;
+      const v = pivot[p]!;
+      pivot[p] = pivot[j]!;
+      pivot[j] = v;
+    }
+    const d = lu[j]![j]!;
+    if (d !== 0) for (let i = j + 1; i < n; i++) lu[i]![j] = lu[i]![j]! / d;
+  }
+  for (let j = 0; j < n; j++) if (lu[j]![j] === 0) throw new Error('LU matrix is singular');
+  const x = pivot.map((i) => b[i]!);
+  for (let k = 0; k < n; k++) for (let i = k + 1; i < n; i++) x[i] = x[i]! - x[k]! * lu[i]![k]!;
+  for (let k = n - 1; k >= 0; k--) {
+    x[k] = x[k]! / lu[k]![k]!;
+    for (let i = 0; i < k; i++) x[i] = x[i]! - x[k]! * lu[i]![k]!;
+  }
+  return x;
 }

@@ -8,8 +8,8 @@
  * (Jennrich & Robinson, 1969) from factanal-style starting values (Jöreskog, 1967), with step
  * halving whenever F does not decrease.
  */
-import { CholeskyDecomposition, EigenvalueDecomposition, Matrix, solve } from 'ml-matrix';
-import { type Mat, pinv } from './matrix.js';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { cholesky, choleskyInverse, luSolve, type Mat, pinv } from './matrix.js';
 
 export interface OneFactorFit {
   loadings: number[];
@@ -33,12 +33,11 @@ interface Evaluation {
 function evaluate(s: Mat, lambda: number[], theta: number[], logDetS: number): Evaluation | undefined {
   const p = lambda.length;
   const sigma = lambda.map((li, i) => lambda.map((lj, j) => li * lj + (i === j ? theta[i]! : 0)));
-  const chol = new CholeskyDecomposition(new Matrix(sigma));
-  if (!chol.isPositiveDefinite()) return undefined;
-  const L = chol.lowerTriangularMatrix;
+  const { l, positiveDefinite } = cholesky(sigma);
+  if (!positiveDefinite) return undefined;
   let logDet = 0;
-  for (let i = 0; i < p; i++) logDet += 2 * Math.log(L.get(i, i));
-  const w = chol.solve(Matrix.eye(p)).to2DArray();
+  for (let i = 0; i < p; i++) logDet += 2 * Math.log(l[i]![i]!);
+  const w = choleskyInverse(l);
   let tr = 0;
   for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) tr += s[i]![j]! * w[j]![i]!;
   return { f: logDet + tr - logDetS - p, w, sigma };
@@ -94,10 +93,10 @@ export function fitOneFactor(s: Mat, opts: { maxIterations?: number; tolerance?:
   const p = s.length;
   const maxIterations = opts.maxIterations ?? 500;
   const tolerance = opts.tolerance ?? 1e-10;
-  const cholS = new CholeskyDecomposition(new Matrix(s.map((r) => [...r])));
-  if (!cholS.isPositiveDefinite()) throw new Error('the covariance matrix is not positive definite');
+  const cholS = cholesky(s);
+  if (!cholS.positiveDefinite) throw new Error('the covariance matrix is not positive definite');
   let logDetS = 0;
-  for (let i = 0; i < p; i++) logDetS += 2 * Math.log(cholS.lowerTriangularMatrix.get(i, i));
+  for (let i = 0; i < p; i++) logDetS += 2 * Math.log(cholS.l[i]![i]!);
 
   let { lambda, theta } = opts.start ?? startingValues(s);
   let current = evaluate(s, lambda, theta, logDetS);
@@ -129,7 +128,7 @@ export function fitOneFactor(s: Mat, opts: { maxIterations?: number; tolerance?:
         h[p + i]![p + j] = w[i]![j]! ** 2;
       }
     }
-    const step = solve(new Matrix(h), Matrix.columnVector(grad)).to1DArray();
+    const step = luSolve(h, grad);
     let t = 1;
     let next: Evaluation | undefined;
     let nl: number[] = lambda;
