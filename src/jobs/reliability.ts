@@ -11,7 +11,7 @@ import { naturalOrder } from '../report/format.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { type ItemValues, newItemValues, readItems, type ScoringPlan } from '../scoring/score.js';
 import type { RecordBatch } from '../io/csv-read.js';
-import { type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
+import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { analyseMoments, analyseScale, type MissingMode } from '../reliability/analyse.js';
 import { MomentAccumulator, type MomentSums } from '../stats/moments.js';
@@ -271,9 +271,6 @@ export async function momentsPart(args: MomentsPartArgs, batches: AsyncIterable<
   return collector.result();
 }
 
-/** Thrown when the file cannot be cut where planned: the pass runs again in one part. */
-class OnePart extends Error {}
-
 /** One pass, O(k²) memory per scale and group; a large file is read in two parts at once (src/parallel). */
 async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], stdin: Readable): Promise<ReliabilityReport> {
   const split = opts.hooks?.transform ? undefined : await planSplit(opts.input, opts.threads, opts.read?.encoding);
@@ -285,7 +282,7 @@ async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], st
   const collector = new MomentCollector(plans, selected, byIndex, opts.missing === 'listwise');
   try {
     if (split) {
-      if (csv.fast !== true || (csv.ahead ?? 0) < 2) throw new OnePart();
+      assertSplittable(csv);
       const args: MomentsPartArgs = {
         ...partInput(csv, plans),
         scales: selected.map((ss) => ss.map((s) => s.id)),
@@ -296,11 +293,7 @@ async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], st
     }
     for await (const batch of csv.batches) collector.add(batch);
     if (part) {
-      const start = await part.start;
-      if (start.insideQuotes) throw new OnePart();
-      if (start.line !== position.line) {
-        throw new Error(`reading ${csv.name} in two parts went wrong: the first part ends on line ${position.line}, the second starts on line ${start.line} (run again with --threads 1, and please report this)`);
-      }
+      checkStart(await part.start, position, csv.name);
       collector.merge((await part.result)!);
     }
   } catch (err) {

@@ -12,7 +12,7 @@ import type { Dialect, ReadOptions, SkippedRow } from '../io/table.js';
 import { inputError } from '../errors.js';
 import type { Instrument, LoadedInstrument } from '../instrument/types.js';
 import type { RecordBatch } from '../io/csv-read.js';
-import { type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
+import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
 import { csvField, escapeFormula, toCsv } from '../report/csv.js';
 import { FastRecord } from '../io/fast-csv.js';
 import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
@@ -181,9 +181,6 @@ async function appendFile(sink: OutputSink, path: string): Promise<void> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) await sink.write(chunk as Buffer);
 }
 
-/** Thrown inside runScoreJob when the file cannot be cut where planned: the job runs again in one part. */
-class OnePart extends Error {}
-
 export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ScoreSummary> {
   const json = opts.format === 'json';
   // Rows rewritten by a hook (pseudonymised) and JSON (one array) are scored in one part.
@@ -209,7 +206,7 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
   try {
     if (split) {
       // The look-ahead for Qualtrics rows must not reach the cut (tiny files with --threads).
-      if (csv.fast !== true || (csv.ahead ?? 0) < 2) throw new OnePart();
+      assertSplittable(csv);
       work = await mkdtemp(join(tmpdir(), 'rapport-part-'));
       const args: ScorePartArgs = {
         ...partInput(csv, plans),
@@ -251,10 +248,7 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
 
     const summary: ScoreSummary = { input: csv.name, rows: scorer.rows, skipped: csv.skipped, dialect: csv.dialect, problems: scorer.problems, instruments: scorer.tallies, parts: part ? 2 : 1 };
     if (part) {
-      const start = await confirmed!;
-      if (start.line !== position.line) {
-        throw new Error(`reading ${csv.name} in two parts went wrong: the first part ends on line ${position.line}, the second starts on line ${start.line} (run again with --threads 1, and please report this)`);
-      }
+      checkStart(await confirmed!, position, csv.name);
       const rest = await part.result;
       await appendFile(out, join(work!, 'rows.csv'));
       if (errors) await appendFile(errors, join(work!, 'errors.csv'));

@@ -130,6 +130,28 @@ export function partPlans(input: PartInput): ScoringPlan[] {
   return input.instruments.map((inst, k) => buildScoringPlan(inst, input.columns[k]!, input.header, { decimalComma: input.decimalComma }));
 }
 
+/** Thrown by a job when the file cannot be read in two parts after all: the job runs again in one part. */
+export class OnePart extends Error {}
+
+/**
+ * Throws OnePart unless the first part, as opened, can be followed by a worker's part: read by the
+ * byte-level reader, with the look-ahead for Qualtrics rows (2 records) inside the first part.
+ */
+export function assertSplittable(csv: TableSource): void {
+  if (csv.fast !== true || (csv.ahead ?? 0) < 2) throw new OnePart();
+}
+
+/**
+ * Checks the worker's start against where the first part's reader stopped: OnePart when the cut is
+ * inside quotes, an internal error if the lines disagree (a bug).
+ */
+export function checkStart(start: PartStart, firstPartEnd: { line: number }, name: string): void {
+  if (start.insideQuotes) throw new OnePart();
+  if (start.line !== firstPartEnd.line) {
+    throw new Error(`reading ${name} in two parts went wrong: the first part ends on line ${firstPartEnd.line}, the second starts on line ${start.line} (run again with --threads 1, and please report this)`);
+  }
+}
+
 /** A RapportError (or any error) as a message a worker can post, and back. */
 export interface PostedError {
   kind?: ErrorKind;
