@@ -158,14 +158,19 @@ export class FastRecord implements CsvRecord {
    * allowed), NaN if it is empty or anything else. Same result as Number() on the text.
    */
   number(i: number, decimalComma: boolean): number {
-    const b = this.buf;
-    let s = this.fs[this.base + i]!;
-    let e = this.fe[this.base + i]!;
-    // The common case: one digit.
+    const s = this.fs[this.base + i]!;
+    const e = this.fe[this.base + i]!;
+    // The common case, small enough to be inlined where it is called: one digit.
     if (e === s + 1) {
-      const c = b[s]! - 0x30;
+      const c = this.buf[s]! - 0x30;
       return c >= 0 && c <= 9 ? c : Number.NaN;
     }
+    return this.longNumber(s, e, decimalComma);
+  }
+
+  /** number() for a cell of bytes [s, e) other than a single one. */
+  private longNumber(s: number, e: number, decimalComma: boolean): number {
+    const b = this.buf;
     while (s < e && (b[s] === 0x20 || b[s] === 0x09)) s++;
     while (e > s && (b[e - 1] === 0x20 || b[e - 1] === 0x09)) e--;
     if (s === e) return Number.NaN;

@@ -7,6 +7,7 @@ import { realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { inputError, usageError } from '../errors.js';
+import { formatNumber } from '../report/format.js';
 
 export interface OutputSink {
   /** Writes text or bytes, waiting when the destination is full (back-pressure). */
@@ -57,6 +58,8 @@ export function streamSink(stream: Writable): OutputSink {
   };
 }
 
+const viewOf = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
 /**
  * Output assembled as bytes: text and byte ranges (rows copied from the input) are appended to 1 MB
  * buffers, handed over whole by take(). Cheaper than building and joining a string per row.
@@ -65,12 +68,17 @@ export class ByteBuilder {
   static readonly SIZE = 1 << 20;
   private buf = Buffer.allocUnsafe(ByteBuilder.SIZE);
   private pos = 0;
+  /** Views for copying four bytes at a time: of `buf`, and of the last source copied from. */
+  private view = viewOf(this.buf);
+  private source: Uint8Array | undefined;
+  private sourceView = this.view;
   private full: Buffer[] = [];
 
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     if (this.pos > 0) this.full.push(this.buf.subarray(0, this.pos));
     this.buf = Buffer.allocUnsafe(Math.max(ByteBuilder.SIZE, n));
+    this.view = viewOf(this.buf);
     this.pos = 0;
   }
 
@@ -96,14 +104,53 @@ export class ByteBuilder {
     this.pos = p;
   }
 
+  /** One byte (a delimiter, a line feed). */
+  byte(c: number): void {
+    if (this.pos === this.buf.length) this.reserve(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /**
+   * A number as formatNumber writes it (shortest round-trip form, or rounded to `digits`). A whole
+   * number below 2^31 in size, the usual scale score, is written digit by digit without a string.
+   */
+  number(x: number, digits: number | undefined): void {
+    if (digits === undefined && (x | 0) === x) {
+      this.reserve(11);
+      const buf = this.buf;
+      let v = x;
+      if (v < 0) {
+        buf[this.pos++] = 0x2d;
+        v = -v;
+      }
+      let end = this.pos + (v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 1e5 ? 5 : v < 1e6 ? 6 : v < 1e7 ? 7 : v < 1e8 ? 8 : v < 1e9 ? 9 : 10);
+      this.pos = end;
+      do {
+        const q = Math.floor(v / 10);
+        buf[--end] = 0x30 + v - q * 10;
+        v = q;
+      } while (v > 0);
+      return;
+    }
+    this.ascii(formatNumber(x, digits));
+  }
+
   bytes(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.reserve(n);
     if (n < 512) {
-      // A row's worth: a loop beats making a view to copy from.
+      // A row's worth: four bytes at a time through DataViews beats a native copy call (about 2×).
+      if (src !== this.source) {
+        this.source = src;
+        this.sourceView = viewOf(src);
+      }
+      const from = this.sourceView;
+      const to = this.view;
       const buf = this.buf;
       let p = this.pos;
-      for (let i = start; i < end; i++) buf[p++] = src[i]!;
+      let i = start;
+      for (; i + 4 <= end; i += 4, p += 4) to.setUint32(p, from.getUint32(i));
+      for (; i < end; i++) buf[p++] = src[i]!;
     } else this.buf.set(src.subarray(start, end), this.pos);
     this.pos += n;
   }
@@ -116,6 +163,7 @@ export class ByteBuilder {
     this.buf = this.buf.subarray(this.pos);
     this.pos = 0;
     if (this.buf.length < 1 << 16) this.buf = Buffer.allocUnsafe(ByteBuilder.SIZE);
+    this.view = viewOf(this.buf);
     return out;
   }
 }

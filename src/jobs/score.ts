@@ -16,7 +16,6 @@ import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partP
 import { csvField, escapeFormula, toCsv } from '../report/csv.js';
 import { FastRecord } from '../io/fast-csv.js';
 import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
-import { formatNumber } from '../report/format.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreItems } from '../scoring/score.js';
@@ -56,6 +55,9 @@ export interface ScoreSummary {
   /** How many parts the file was read in at once (2 for a large file on 2+ cores; src/parallel). */
   parts: number;
 }
+
+const COMMA = 0x2c;
+const LF = 0x0a;
 
 /** Refuses to add an output column the input already has: a silent overwrite would lose data. */
 function assertNoColumnClash(header: readonly string[], added: readonly string[], file: string): void {
@@ -117,13 +119,22 @@ class RowScorer {
         buffer.text(`${this.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
       } else if (copyRaw && record instanceof FastRecord && !this.mustRewrite(record)) {
         buffer.bytes(record.buf, record.start, record.end);
-        let line = '';
-        for (const s of scores) {
-          for (const v of s.scales) line += v === null ? ',' : `,${formatNumber(v, digits)}`;
-          line += `,${s.answered},${s.status},`;
-          if (s.problems.length > 0) line += csvField(renderProblemsCell(s.problems), escape);
+        for (let k = 0; k < scores.length; k++) {
+          const s = scores[k]!;
+          const scales = s.scales;
+          for (let i = 0; i < scales.length; i++) {
+            buffer.byte(COMMA);
+            const v = scales[i]!;
+            if (v !== null) buffer.number(v, digits);
+          }
+          buffer.byte(COMMA);
+          buffer.number(s.answered, undefined);
+          buffer.byte(COMMA);
+          buffer.ascii(s.status);
+          buffer.byte(COMMA);
+          if (s.problems.length > 0) buffer.text(csvField(renderProblemsCell(s.problems), escape));
         }
-        buffer.ascii(`${line}\n`);
+        buffer.byte(LF);
       } else {
         buffer.text(toCsv([[...record.fields, ...scores.flatMap((s) => renderScoreFields(s, digits))]], escape));
       }
