@@ -139,7 +139,6 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
 interface ScaleLayout {
   scale: Scale;
   columns: number[];
-  scratch: Float64Array;
   shift: Float64Array;
   accs: MomentAccumulator[];
 }
@@ -168,7 +167,7 @@ class MomentCollector {
       const { min, max } = plan.instrument.responseScale;
       return selected[k]!.map((scale) => {
         const columns = scale.items.map((id) => position.get(id)!);
-        return { scale, columns, scratch: new Float64Array(columns.length), shift: new Float64Array(columns.length).fill((min + max) / 2), accs: [] as MomentAccumulator[] };
+        return { scale, columns, shift: new Float64Array(columns.length).fill((min + max) / 2), accs: [] as MomentAccumulator[] };
       });
     });
     this.scratch = plans.map(newItemValues);
@@ -198,15 +197,14 @@ class MomentCollector {
         }
         const values = items.values;
         for (const l of layout[k]!) {
-          let answered = 0;
           const cols = l.columns;
-          for (let j = 0; j < cols.length; j++) {
-            const v = values[cols[j]!]!;
-            l.scratch[j] = v;
-            if (v === v) answered++;
+          // The whole instrument answered (most rows) answers every scale.
+          if (items.answered !== values.length) {
+            let answered = 0;
+            for (let j = 0; j < cols.length; j++) if (values[cols[j]!]! === values[cols[j]!]!) answered++;
+            if (answered === 0 || (listwise && answered < cols.length)) continue;
           }
-          if (answered === 0 || (listwise && answered < cols.length)) continue;
-          this.accumulator(l, group).add(l.scratch);
+          this.accumulator(l, group).addColumns(values, cols);
         }
       }
       this.rows++;

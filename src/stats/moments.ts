@@ -7,6 +7,7 @@
  * algorithm; Chan, Golub & LeVeque, 1983), the scale midpoint or the column means.
  */
 import type { PairwiseCovariance } from './covariance.js';
+import { addBlock, BLOCK } from './cross-products.js';
 // (covariance.ts imports this module too; only types flow back, so there is no cycle at run time.)
 import type { ItemMatrix } from './item-matrix.js';
 
@@ -29,47 +30,6 @@ export interface MomentSums {
   tSum: number;
   ttSum: number;
   arrays: Float64Array[];
-}
-
-/** Rows gathered before their cross-products are summed. */
-const BLOCK = 64;
-
-/**
- * Adds n rows held item-major in `block` (block[a * BLOCK + r]), the same times their weights in
- * `wBlock`, with each row's mean in `t`: weighted item sums, cross-products (lower triangle) and
- * item × row-mean products. Each is a dot product
- * of two columns summed in a register, several times faster than updating k² sums row by row.
- * (A plain function of typed arrays, so the compiler sees one shape.)
- */
-function addBlock(block: Float64Array, wBlock: Float64Array, t: Float64Array | undefined, n: number, k: number, total: Float64Array, cross: Float64Array, tx: Float64Array): void {
-  for (let a = 0; a < k; a++) {
-    const oa = a * BLOCK;
-    let s = 0;
-    for (let r = 0; r < n; r++) s += wBlock[oa + r]!;
-    total[a]! += s;
-    if (t) {
-      let x = 0;
-      for (let r = 0; r < n; r++) x += wBlock[oa + r]! * t[r]!;
-      tx[a]! += x;
-    }
-    for (let b = 0; b <= a; b++) {
-      const ob = b * BLOCK;
-      // Four running sums: a floating-point add waits for the one before, four can overlap.
-      let x0 = 0;
-      let x1 = 0;
-      let x2 = 0;
-      let x3 = 0;
-      let r = 0;
-      for (; r + 3 < n; r += 4) {
-        x0 += wBlock[oa + r]! * block[ob + r]!;
-        x1 += wBlock[oa + r + 1]! * block[ob + r + 1]!;
-        x2 += wBlock[oa + r + 2]! * block[ob + r + 2]!;
-        x3 += wBlock[oa + r + 3]! * block[ob + r + 3]!;
-      }
-      for (; r < n; r++) x0 += wBlock[oa + r]! * block[ob + r]!;
-      cross[a * k + b]! += x0 + x1 + (x2 + x3);
-    }
-  }
 }
 
 /**
@@ -104,7 +64,8 @@ export class MomentAccumulator {
   private readonly wBlock: Float64Array[];
   private readonly tBlock: Float64Array[];
   private readonly filled = [0, 0];
-  private readonly d: Float64Array;
+  /** Whether a row of the block has a weight other than 1 (else wBlock is not filled: it equals block). */
+  private readonly weighted = [false, false];
   private readonly absent: Int32Array;
   private readonly tShift: number;
 
@@ -128,7 +89,6 @@ export class MomentAccumulator {
     this.block = [new Float64Array(k * BLOCK), new Float64Array(k * BLOCK)];
     this.wBlock = [new Float64Array(k * BLOCK), new Float64Array(k * BLOCK)];
     this.tBlock = [new Float64Array(BLOCK), new Float64Array(BLOCK)];
-    this.d = new Float64Array(k);
     this.absent = new Int32Array(k);
   }
 
@@ -137,19 +97,52 @@ export class MomentAccumulator {
    * resample adds each drawn row once, weighted by how often it was drawn).
    */
   add(values: ArrayLike<number>, offset = 0, weight = 1): void {
-    const { k, d, absent, shift } = this;
+    const { k, absent, shift } = this;
+    // Straight into the next free row of the complete rows' block (moved if the row is incomplete).
+    const block = this.block[0]!;
+    const r = this.filled[0]!;
     let m = 0;
     let sum = 0;
     for (let j = 0; j < k; j++) {
       const x = values[offset + j]!;
       if (x === x) {
-        d[j] = x - shift[j]!;
+        block[j * BLOCK + r] = x - shift[j]!;
         sum += x;
       } else {
-        d[j] = 0;
+        block[j * BLOCK + r] = 0;
         absent[m++] = j;
       }
     }
+    this.addLoaded(m, sum, weight);
+  }
+
+  /** Adds the row whose item j is values[columns[j]] (NaN = missing), once. */
+  addColumns(values: ArrayLike<number>, columns: ArrayLike<number>): void {
+    const { k, absent, shift } = this;
+    // Straight into the next free row of the complete rows' block (moved if the row is incomplete).
+    const block = this.block[0]!;
+    const r = this.filled[0]!;
+    let m = 0;
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const x = values[columns[j]!]!;
+      if (x === x) {
+        block[j * BLOCK + r] = x - shift[j]!;
+        sum += x;
+      } else {
+        block[j * BLOCK + r] = 0;
+        absent[m++] = j;
+      }
+    }
+    this.addLoaded(m, sum, 1);
+  }
+
+  /**
+   * Adds the row just written to the complete rows' block at its next free row (shifted, 0 where
+   * missing), with `m` items missing (listed in `absent`) and `sum` of its answers.
+   */
+  private addLoaded(m: number, sum: number, weight: number): void {
+    const k = this.k;
     this.rows += weight;
     const q = k - m;
     if (q === 0) return;
@@ -160,22 +153,34 @@ export class MomentAccumulator {
     if (m === 0) this.full += weight;
     else this.part += weight;
     const block = this.block[which]!;
-    const wBlock = this.wBlock[which]!;
     const r = this.filled[which]!++;
-    for (let a = 0; a < k; a++) {
-      block[a * BLOCK + r] = d[a]!;
-      wBlock[a * BLOCK + r] = weight * d[a]!;
+    if (which === 1) {
+      // An incomplete row: moved to the incomplete rows' block.
+      const from = this.block[0]!;
+      const r0 = this.filled[0]!;
+      for (let a = 0; a < k; a++) block[a * BLOCK + r] = from[a * BLOCK + r0]!;
+    }
+    if (weight !== 1 && !this.weighted[which]) {
+      // The first weighted row of this block: the rows before it had weight 1, so wBlock = block.
+      this.weighted[which] = true;
+      const wBlock = this.wBlock[which]!;
+      for (let a = 0; a < k; a++) wBlock.set(block.subarray(a * BLOCK, a * BLOCK + r), a * BLOCK);
+    }
+    // Weight 1 (every row of a plain pass): the weighted block is the block itself, not filled.
+    if (this.weighted[which]) {
+      const wBlock = this.wBlock[which]!;
+      for (let a = 0; a < k; a++) wBlock[a * BLOCK + r] = weight * block[a * BLOCK + r]!;
     }
     this.tBlock[which]![r] = t;
     if (r + 1 === BLOCK) this.flush(which);
     if (m === 0) return;
-    const { missBoth, sumWhereMissing, tMiss, ttMiss } = this;
+    const { absent, missBoth, sumWhereMissing, tMiss, ttMiss } = this;
     for (let i = 0; i < m; i++) {
       const b = absent[i]!;
       tMiss[b]! += weight * t;
       ttMiss[b]! += weight * t * t;
       for (let j = 0; j <= i; j++) missBoth[b * k + absent[j]!]! += weight;
-      for (let a = 0; a < k; a++) sumWhereMissing[a * k + b]! += weight * d[a]!;
+      for (let a = 0; a < k; a++) sumWhereMissing[a * k + b]! += weight * block[a * BLOCK + r]!;
     }
   }
 
@@ -183,9 +188,12 @@ export class MomentAccumulator {
     const n = this.filled[which]!;
     if (n === 0) return;
     const t = this.rowMeans ? this.tBlock[which] : undefined;
-    if (which === 0) addBlock(this.block[0]!, this.wBlock[0]!, t, n, this.k, this.fullSum, this.fullCross, this.tx);
-    else addBlock(this.block[1]!, this.wBlock[1]!, t, n, this.k, this.partSum, this.partCross, this.tx);
+    const block = this.block[which]!;
+    const wBlock = this.weighted[which] ? this.wBlock[which]! : block;
+    if (which === 0) addBlock(block, wBlock, t, n, this.k, this.fullSum, this.fullCross, this.tx);
+    else addBlock(block, wBlock, t, n, this.k, this.partSum, this.partCross, this.tx);
     this.filled[which] = 0;
+    this.weighted[which] = false;
   }
 
   /** The sums so far (for another thread to merge with addSums): plain numbers and typed arrays, cloneable. */

@@ -1,0 +1,117 @@
+/**
+ * The inner loop of MomentAccumulator (src/stats/moments.ts): for a block of up to BLOCK rows held
+ * item-major, the weighted column sums, the products with the row means, and the cross-product of
+ * every pair of columns. Two implementations that give the same bits:
+ * - addBlockJs, plain JavaScript;
+ * - addBlockWasm, the WebAssembly kernel in wasm/cross.wat (128-bit SIMD, two doubles per
+ *   instruction), about 5× faster here (1M rows of 36 items: 1.76 s against 0.32 s). It takes each
+ *   sum in the same order, with the same roundings, as the JavaScript loop.
+ * `addBlock` is the kernel where WebAssembly SIMD is available (Node 16.4 and later), else the loop.
+ */
+import { WASM_BASE64 } from './wasm/cross.js';
+
+/** Rows gathered before their cross-products are summed. */
+export const BLOCK = 64;
+
+export type AddBlock = (block: Float64Array, wBlock: Float64Array, t: Float64Array | undefined, n: number, k: number, total: Float64Array, cross: Float64Array, tx: Float64Array) => void;
+
+/**
+ * Adds n rows held item-major in `block` (block[a * BLOCK + r]), the same times their weights in
+ * `wBlock`, with each row's mean in `t`: weighted item sums into `total`, cross-products (lower
+ * triangle, cross[a * k + b], b ≤ a) and item × row-mean products into `tx`. Each is a dot product
+ * of two columns summed in a register, several times faster than updating k² sums row by row.
+ * (A plain function of typed arrays, so the compiler sees one shape.)
+ */
+export const addBlockJs: AddBlock = (block, wBlock, t, n, k, total, cross, tx) => {
+  for (let a = 0; a < k; a++) {
+    const oa = a * BLOCK;
+    let s = 0;
+    for (let r = 0; r < n; r++) s += wBlock[oa + r]!;
+    total[a]! += s;
+    if (t) {
+      let x = 0;
+      for (let r = 0; r < n; r++) x += wBlock[oa + r]! * t[r]!;
+      tx[a]! += x;
+    }
+    for (let b = 0; b <= a; b++) {
+      const ob = b * BLOCK;
+      // Four running sums: a floating-point add waits for the one before, four can overlap.
+      let x0 = 0;
+      let x1 = 0;
+      let x2 = 0;
+      let x3 = 0;
+      let r = 0;
+      for (; r + 3 < n; r += 4) {
+        x0 += wBlock[oa + r]! * block[ob + r]!;
+        x1 += wBlock[oa + r + 1]! * block[ob + r + 1]!;
+        x2 += wBlock[oa + r + 2]! * block[ob + r + 2]!;
+        x3 += wBlock[oa + r + 3]! * block[ob + r + 3]!;
+      }
+      for (; r < n; r++) x0 += wBlock[oa + r]! * block[ob + r]!;
+      cross[a * k + b]! += x0 + x1 + (x2 + x3);
+    }
+  }
+};
+
+/** The parts of the WebAssembly API used here (the TypeScript libs for Node do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+interface CrossKernel {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  cross: (k: number, n: number, wOff: number, tOff: number, oOff: number, withT: number) => void;
+}
+
+/** The kernel, instantiated once per thread; undefined where WebAssembly SIMD is not available. */
+function instantiate(): CrossKernel | undefined {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!wasm) return undefined;
+  try {
+    const module = new wasm.Module(Buffer.from(WASM_BASE64, 'base64'));
+    return new wasm.Instance(module, {}).exports as CrossKernel;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * addBlock through the WebAssembly kernel: copies the block into the kernel's memory (growing it
+ * for large k), runs it, and adds its results to the sums in the JavaScript loop's order.
+ */
+function wasmAddBlock(kernel: CrossKernel): AddBlock {
+  let mem = new Float64Array(kernel.memory.buffer);
+  return (block, wBlock, t, n, k, total, cross, tx) => {
+    const column = BLOCK * 8;
+    // Unweighted rows come with wBlock = block: one copy serves both.
+    const wOff = wBlock === block ? 0 : k * column;
+    const tOff = 2 * k * column;
+    const oOff = tOff + column;
+    const bytes = oOff + (2 * k + (k * (k + 1)) / 2) * 8;
+    if (bytes > kernel.memory.buffer.byteLength) {
+      kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / 65536));
+    }
+    // A grown memory has a new buffer (the old views are detached).
+    if (mem.buffer !== kernel.memory.buffer) mem = new Float64Array(kernel.memory.buffer);
+    mem.set(block.subarray(0, k * BLOCK), 0);
+    if (wOff !== 0) mem.set(wBlock.subarray(0, k * BLOCK), wOff / 8);
+    if (t) mem.set(t.subarray(0, BLOCK), tOff / 8);
+    kernel.cross(k, n, wOff, tOff, oOff, t ? 1 : 0);
+    const o = oOff / 8;
+    for (let a = 0; a < k; a++) total[a]! += mem[o + a]!;
+    if (t) for (let a = 0; a < k; a++) tx[a]! += mem[o + k + a]!;
+    let p = o + 2 * k;
+    for (let a = 0; a < k; a++) {
+      const row = a * k;
+      for (let b = 0; b <= a; b++) cross[row + b]! += mem[p++]!;
+    }
+  };
+}
+
+const kernel = instantiate();
+
+/** The WebAssembly version, where available (exported for the tests that compare the two). */
+export const addBlockWasm: AddBlock | undefined = kernel && wasmAddBlock(kernel);
+
+export const addBlock: AddBlock = addBlockWasm ?? addBlockJs;
