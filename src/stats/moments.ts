@@ -67,6 +67,8 @@ export class MomentAccumulator {
   /** Whether a row of the block has a weight other than 1 (else wBlock is not filled: it equals block). */
   private readonly weighted = [false, false];
   private readonly absent: Int32Array;
+  /** 0, 1, … k − 1: the columns of a row read in order. */
+  private readonly identity: Int32Array;
   private readonly tShift: number;
 
   constructor(
@@ -90,6 +92,7 @@ export class MomentAccumulator {
     this.wBlock = [new Float64Array(k * BLOCK), new Float64Array(k * BLOCK)];
     this.tBlock = [new Float64Array(BLOCK), new Float64Array(BLOCK)];
     this.absent = new Int32Array(k);
+    this.identity = Int32Array.from({ length: k }, (_, j) => j);
   }
 
   /**
@@ -97,6 +100,11 @@ export class MomentAccumulator {
    * resample adds each drawn row once, weighted by how often it was drawn).
    */
   add(values: ArrayLike<number>, offset = 0, weight = 1): void {
+    this.addColumns(values, this.identity, offset, weight);
+  }
+
+  /** Adds the row whose item j is values[offset + columns[j]] (NaN = missing), `weight` times. */
+  addColumns(values: ArrayLike<number>, columns: ArrayLike<number>, offset = 0, weight = 1): void {
     const { k, absent, shift } = this;
     // Straight into the next free row of the complete rows' block (moved if the row is incomplete).
     const block = this.block[0]!;
@@ -104,7 +112,7 @@ export class MomentAccumulator {
     let m = 0;
     let sum = 0;
     for (let j = 0; j < k; j++) {
-      const x = values[offset + j]!;
+      const x = values[offset + columns[j]!]!;
       if (x === x) {
         block[j * BLOCK + r] = x - shift[j]!;
         sum += x;
@@ -114,27 +122,6 @@ export class MomentAccumulator {
       }
     }
     this.addLoaded(m, sum, weight);
-  }
-
-  /** Adds the row whose item j is values[columns[j]] (NaN = missing), once. */
-  addColumns(values: ArrayLike<number>, columns: ArrayLike<number>): void {
-    const { k, absent, shift } = this;
-    // Straight into the next free row of the complete rows' block (moved if the row is incomplete).
-    const block = this.block[0]!;
-    const r = this.filled[0]!;
-    let m = 0;
-    let sum = 0;
-    for (let j = 0; j < k; j++) {
-      const x = values[columns[j]!]!;
-      if (x === x) {
-        block[j * BLOCK + r] = x - shift[j]!;
-        sum += x;
-      } else {
-        block[j * BLOCK + r] = 0;
-        absent[m++] = j;
-      }
-    }
-    this.addLoaded(m, sum, 1);
   }
 
   /**
