@@ -148,6 +148,20 @@ export class FastRecord implements CsvRecord {
     return this.q[this.base + i] === 2 ? s.replace(/""/g, '"') : s;
   }
 
+  /** Where cell i's bytes start and end in `buf` (inside its quotes, if quoted). */
+  cellStart(i: number): number {
+    return this.fs[this.base + i]!;
+  }
+
+  cellEnd(i: number): number {
+    return this.fe[this.base + i]!;
+  }
+
+  /** Whether cell i holds "" escapes, so that its text is not its bytes as they are. */
+  escaped(i: number): boolean {
+    return this.q[this.base + i] === 2;
+  }
+
   /** The row exactly as written (without its line ending). */
   raw(): string {
     return this.buf.toString('utf8', this.start, this.end);
@@ -211,6 +225,41 @@ export class FastRecord implements CsvRecord {
 /** Cell i of any record as text (on the fast path only this cell is decoded). */
 export function cellText(r: CsvRecord, i: number): string {
   return r instanceof FastRecord ? r.text(i) : (r.fields[i] ?? '');
+}
+
+/**
+ * The text of one column, row after row, that reuses the previous row's string when the cell holds
+ * the same bytes: in a long-format file a client's or therapist's id repeats on row after row, and
+ * a million new strings cost more time (and garbage collection) than comparing a few bytes.
+ */
+export class RepeatedCell {
+  private text = '';
+  private bytes = Buffer.alloc(64);
+  /** Length of the remembered bytes; -1 when nothing is remembered. */
+  private length = -1;
+
+  constructor(private readonly column: number) {}
+
+  get(r: CsvRecord): string {
+    if (!(r instanceof FastRecord)) return r.fields[this.column] ?? '';
+    const c = this.column;
+    if (r.escaped(c)) return r.text(c);
+    const s = r.cellStart(c);
+    const n = r.cellEnd(c) - s;
+    const buf = r.buf;
+    const bytes = this.bytes;
+    if (n === this.length) {
+      let i = 0;
+      while (i < n && bytes[i] === buf[s + i]) i++;
+      if (i === n) return this.text;
+    }
+    this.text = buf.toString('utf8', s, s + n);
+    if (n <= bytes.length) {
+      buf.copy(bytes, 0, s, s + n);
+      this.length = n;
+    } else this.length = -1;
+    return this.text;
+  }
 }
 
 export interface FastReaderOptions {

@@ -10,15 +10,15 @@ import { usageError } from '../errors.js';
 import type { LoadedInstrument, Scale } from '../instrument/types.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { parseDecimal } from '../scoring/response.js';
-import { newItemValues, readItems, scoreItems } from '../scoring/score.js';
+import { newItemValues, readItems, scaleScoreOf } from '../scoring/score.js';
 import { RowStore } from '../stats/item-matrix.js';
 import { cronbachAlpha } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import { type Administration, buildSeries } from '../trajectory/series.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
-import { cellText } from '../io/fast-csv.js';
-import { type Preset, readSession, resolveRoles } from '../io/presets.js';
+import { cellText, FastRecord, RepeatedCell } from '../io/fast-csv.js';
+import { type Preset, readSession, resolveRoles, type SessionRead } from '../io/presets.js';
 import type { SkippedRow } from '../io/table.js';
 
 export interface TrajectoryJobOptions extends TrajectoryParams {
@@ -117,22 +117,27 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
   let baseRows = 0;
   let rows = 0;
   const scratch = plan ? newItemValues(plan) : undefined;
+  // Ids repeat row after row in a long file: their strings are reused while the bytes are the same.
+  const clientCell = new RepeatedCell(clientCol);
+  const therapistCell = therapistCol >= 0 ? new RepeatedCell(therapistCol) : undefined;
   for await (const batch of csv.batches) {
     for (let j = 0; j < batch.length; j++) {
       const record = batch.at(j);
       rows++;
       // Only these few cells are decoded; on the fast path the rest stay bytes.
       const cell = (i: number) => cellText(record, i);
-      const client = cell(clientCol).trim();
+      const client = clientCell.get(record).trim();
       if (client === '') {
         problems.push({ line: record.line, column: csv.header[clientCol]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
         continue;
       }
-      const session = readSession(cell, roles.session);
+      // A plain whole session number is read from the bytes (the same number readSession gives).
+      const number = roles.session.kind === 'column' && record instanceof FastRecord ? record.number(sessionCol, false) : Number.NaN;
+      const session: SessionRead = Number.isInteger(number) ? { ok: true, session: number } : readSession(cell, roles.session);
       if (!session.ok) {
         if (session.base) {
           baseRows++;
-          const t = therapistCol >= 0 ? cell(therapistCol).trim() : '';
+          const t = therapistCell ? therapistCell.get(record).trim() : '';
           if (t !== '') baseTherapist.set(client, t);
         } else problems.push({ line: record.line, column: csv.header[sessionCol]!, value: session.value, code: session.code, message: session.message });
         continue;
@@ -140,9 +145,8 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
       let score: number | null = null;
       if (plan) {
         const items = readItems(plan, record, scratch);
-        const s = scoreItems(plan, items);
-        score = s.scales[scaleIndex] ?? null;
-        for (const p of s.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
+        score = scaleScoreOf(plan, items, scaleIndex);
+        for (const p of items.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
         if (needAlpha) itemValues.push(items.values, scaleItems);
       } else {
         const raw = cell(scoreCol).trim();
@@ -150,7 +154,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
         if (!Number.isNaN(value)) score = value;
         else if (raw !== '') problems.push({ line: record.line, column: csv.header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
       }
-      admins.push({ client, session: session.session, score, therapist: therapistCol >= 0 ? cell(therapistCol).trim() : '', line: record.line, index: admins.length });
+      admins.push({ client, session: session.session, score, therapist: therapistCell ? therapistCell.get(record).trim() : '', line: record.line, index: admins.length });
     }
   }
   // REDCap keeps non-repeating fields (the therapist) on the record's base row.

@@ -189,33 +189,48 @@ export function scoreRow(plan: ScoringPlan, row: readonly string[] | RowCells): 
  * (and the result is `out`), so a row costs no allocation.
  */
 export function scoreItems(plan: ScoringPlan, items: ItemValues, out?: InstrumentScore): InstrumentScore {
-  const { values, invalid, answered, problems } = items;
+  const { answered, problems } = items;
   let worst = problems.length > 0 ? INVALID : OK;
   const scales = out ? out.scales : new Array<number | null>(plan.scales.length);
   for (let k = 0; k < plan.scales.length; k++) {
-    const sc = plan.scales[k]!;
-    const idx = sc.items;
-    let sum = 0;
-    let n = 0;
-    let bad = false;
-    for (let j = 0; j < idx.length; j++) {
-      const i = idx[j]!;
-      if (invalid[i]) bad = true;
-      const v = values[i]!;
-      if (v === v) {
-        sum += v;
-        n++;
-      }
-    }
-    const state = scaleState(n, idx.length, bad, sc.maxMissing);
+    const state = scoreScaleOf(plan, items, k, scales);
     if (state > worst) worst = state;
-    scales[k] = state <= PRORATED ? scaleScore(sum, n, idx.length, sc.method) : null;
   }
   if (!out) return { scales, answered, status: STATUSES[worst]!, problems };
   out.answered = answered;
   out.status = STATUSES[worst]!;
   out.problems = problems;
   return out;
+}
+
+/** Scale k of a row from its items already read: its score (or null) into scales[k]; returns its state. */
+function scoreScaleOf(plan: ScoringPlan, items: ItemValues, k: number, scales: Array<number | null>): number {
+  const { values, invalid } = items;
+  const sc = plan.scales[k]!;
+  const idx = sc.items;
+  let sum = 0;
+  let n = 0;
+  let bad = false;
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j]!;
+    if (invalid[i]) bad = true;
+    const v = values[i]!;
+    if (v === v) {
+      sum += v;
+      n++;
+    }
+  }
+  const state = scaleState(n, idx.length, bad, sc.maxMissing);
+  scales[k] = state <= PRORATED ? scaleScore(sum, n, idx.length, sc.method) : null;
+  return state;
+}
+
+const oneScale: Array<number | null> = [];
+
+/** Only scale k's score (as scoreItems gives it), for a caller that follows one scale. */
+export function scaleScoreOf(plan: ScoringPlan, items: ItemValues, k: number): number | null {
+  scoreScaleOf(plan, items, k, oneScale);
+  return oneScale[k] ?? null;
 }
 
 /** A result object for scoreItems to reuse. */

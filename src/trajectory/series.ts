@@ -61,13 +61,34 @@ function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
   return groups;
 }
 
+/** The therapist on most of a client's rows (the first seen on a tie; '' if none), and whether there are several. */
+function mainTherapist(list: readonly Administration[]): { therapist: string; several: boolean } {
+  let only = '';
+  let one = true;
+  for (const r of list) {
+    if (r.therapist === '') continue;
+    if (only === '') only = r.therapist;
+    else if (r.therapist !== only) one = false;
+  }
+  if (one) return { therapist: only, several: false };
+  const counts = new Map<string, number>();
+  for (const r of list) if (r.therapist !== '') counts.set(r.therapist, (counts.get(r.therapist) ?? 0) + 1);
+  let therapist = '';
+  let best = 0;
+  for (const [t, c] of counts) if (c > best) [therapist, best] = [t, c];
+  return { therapist, several: true };
+}
+
 export function buildSeries(rows: readonly Administration[]): BuiltSeries {
   const byClient = groupBy(rows, (r) => r.client);
   const series: ClientSeries[] = [];
   const duplicates: DuplicateSession[] = [];
   const multiTherapist: string[] = [];
   for (const [client, list] of byClient) {
-    const bySession = groupBy(list, (r) => r.session);
+    // Sessions in increasing order (the usual file) have no duplicates and need no grouping.
+    let increasing = true;
+    for (let i = 1; i < list.length && increasing; i++) increasing = list[i]!.session > list[i - 1]!.session;
+    const bySession = increasing ? list.map((r) => [r.session, [r]] as const) : groupBy(list, (r) => r.session);
     const observations: Observation[] = [];
     let first: Administration | null = null;
     for (const [session, admins] of bySession) {
@@ -77,13 +98,9 @@ export function buildSeries(rows: readonly Administration[]): BuiltSeries {
         if (first === null || session < first.session) first = admins[0]!;
       }
     }
-    observations.sort((a, b) => a.session - b.session);
-    const counts = new Map<string, number>();
-    for (const r of list) if (r.therapist !== '') counts.set(r.therapist, (counts.get(r.therapist) ?? 0) + 1);
-    let therapist = '';
-    let best = 0;
-    for (const [t, c] of counts) if (c > best) [therapist, best] = [t, c];
-    if (counts.size > 1) multiTherapist.push(client);
+    if (!increasing) observations.sort((a, b) => a.session - b.session);
+    const { therapist, several } = mainTherapist(list);
+    if (several) multiTherapist.push(client);
     series.push({ client, therapist, observations, administrations: list.length, first });
   }
   return { series, duplicates, multiTherapist };

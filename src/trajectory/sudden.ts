@@ -32,6 +32,15 @@ export interface SuddenOptions {
   alpha?: number;
 }
 
+/** |t(α/2, df)|, remembered: df is 2 … 4 here, and each quantile costs ~5 µs (a root search). */
+const critical = new Map<string, number>();
+function tCritical(alpha: number, df: number): number {
+  const key = `${alpha} ${df}`;
+  let t = critical.get(key);
+  if (t === undefined) critical.set(key, (t = Math.abs(tQuantile(alpha / 2, df))));
+  return t;
+}
+
 function meanSd(xs: number[]): { n: number; mean: number; variance: number } {
   const n = xs.length;
   const mean = xs.reduce((a, b) => a + b, 0) / n;
@@ -62,7 +71,7 @@ export function findSuddenChanges(scores: readonly (number | null)[], gridStart:
     const b = meanSd(post);
     const df = a.n + b.n - 2;
     const pooled = Math.sqrt(((a.n - 1) * a.variance + (b.n - 1) * b.variance) / df);
-    const t = Math.abs(tQuantile(alpha / 2, df));
+    const t = tCritical(alpha, df);
     if (!(s * (b.mean - a.mean) > t * pooled)) continue;
     const magnitude = Math.abs(xn - xn1);
     let reversal = false;

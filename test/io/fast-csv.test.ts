@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RapportError } from '../../src/errors.js';
+import { RepeatedCell } from '../../src/io/fast-csv.js';
 import { openTable } from '../../src/io/table.js';
 
 type Outcome = { header: string[]; rows: Array<{ line: number; fields: string[] }> } | { error: string; line: number | undefined };
@@ -93,4 +94,28 @@ describe('fast reader = csv-parse', () => {
     expect(a.outcome).toEqual(b.outcome);
     expect(a.outcome).toEqual({ error: 'CSV_RAGGED_ROW', line: 60_062 });
   }, 60_000);
+});
+
+describe('RepeatedCell', () => {
+  it('gives each row its own cell text, reusing the string only for the same bytes', async () => {
+    const long = 'x'.repeat(100);
+    const ids = ['C1', 'C1', 'C1', 'C10', 'C1', '"C1"', '"C""1"', '"C""1"', 'Ç1', 'Ç1', 'C2', long, long, `${long}y`, '', '', 'C2'];
+    const text = `id,v\n${ids.map((id, i) => `${id},${i}`).join('\n')}\n`;
+    // Chunks of 7 bytes: rows (and their buffers) change under the cache all the time.
+    for (const chunking of [[7], []]) {
+      const t = await openTable('-', Readable.from(chunking.length ? Array.from({ length: Math.ceil(text.length / 7) }, (_, k) => Buffer.from(text).subarray(k * 7, k * 7 + 7)) : [Buffer.from(text)]), { delimiter: ',' });
+      const cell = new RepeatedCell(0);
+      const got: string[] = [];
+      for await (const b of t.batches) for (let j = 0; j < b.length; j++) got.push(cell.get(b.at(j)));
+      expect(got).toEqual(['C1', 'C1', 'C1', 'C10', 'C1', 'C1', 'C"1', 'C"1', 'Ç1', 'Ç1', 'C2', long, long, `${long}y`, '', '', 'C2']);
+    }
+  });
+
+  it('reads rows of the csv-parse path (non-UTF-8) by their fields', async () => {
+    const t = await openTable('-', Readable.from([utf16('id,v\nA,1\nA,2\nB,3\n')]), { delimiter: ',' });
+    const cell = new RepeatedCell(0);
+    const got: string[] = [];
+    for await (const b of t.batches) for (let j = 0; j < b.length; j++) got.push(cell.get(b.at(j)));
+    expect(got).toEqual(['A', 'A', 'B']);
+  });
 });
