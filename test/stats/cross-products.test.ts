@@ -24,7 +24,7 @@ describe('the WebAssembly cross-product kernel', () => {
     expect(addBlockWasm).toBeDefined();
   });
 
-  it('is committed as compiled from cross.wat (run npm run kernels after editing it)', async () => {
+  it('is committed as compiled from cross.wat (run npm run generate after editing it)', async () => {
     const bytes: Uint8Array = await compileWat('cross.wat', readFileSync(wat, 'utf8'));
     expect(Buffer.from(bytes).toString('base64')).toBe(WASM_BASE64);
     const committed = readFileSync(new URL('../../src/stats/wasm/cross.ts', import.meta.url), 'utf8');
