@@ -44,10 +44,14 @@ export interface ScoringPlan {
   columnNames: string[];
   reverse: boolean[];
   scales: PlannedScale[];
+  /** For RowCells.digits: the columns and reverse flags as typed arrays, when every valid answer is one digit (whole numbers within 0…9). */
+  digits?: { columns: Int32Array; reverse: Uint8Array };
 }
 
 export function buildScoringPlan(instrument: Instrument, columns: number[], header: readonly string[], opts: { decimalComma?: boolean } = {}): ScoringPlan {
   const position = new Map(instrument.items.map((item, i) => [item.id, i]));
+  const { min, max, continuous } = instrument.responseScale;
+  const oneDigit = continuous !== true && Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max <= 9;
   return {
     instrument,
     parser: buildResponseParser(instrument.responseScale, opts),
@@ -55,6 +59,7 @@ export function buildScoringPlan(instrument: Instrument, columns: number[], head
     columnNames: columns.map((c) => header[c] ?? ''),
     reverse: instrument.items.map((item) => item.reverse === true),
     scales: instrument.scales.map((s) => ({ method: s.method, maxMissing: s.maxMissing ?? 0, items: s.items.map((id) => position.get(id)!) })),
+    ...(oneDigit ? { digits: { columns: Int32Array.from(columns), reverse: Uint8Array.from(instrument.items, (item) => (item.reverse === true ? 1 : 0)) } } : {}),
   };
 }
 
@@ -117,6 +122,7 @@ export interface RowCells {
   readonly fields: string[];
   number?(i: number, decimalComma: boolean): number;
   text?(i: number): string;
+  digits?(columns: Int32Array, reverse: Uint8Array, min: number, max: number, values: Float64Array, invalid: Uint8Array): number;
 }
 
 const NO_PROBLEMS: ItemProblem[] = Object.freeze([]) as unknown as ItemProblem[];
@@ -137,9 +143,18 @@ export function readItems(plan: ScoringPlan, row: readonly string[] | RowCells, 
   let problems = NO_PROBLEMS;
   let answered = 0;
   const fast = !Array.isArray(row) && (row as RowCells).number !== undefined ? (row as RowCells) : undefined;
+  const { min, max } = plan.parser.scale;
+  if (fast?.digits && plan.digits) {
+    // The common row: every cell one digit or empty.
+    const answered = fast.digits(plan.digits.columns, plan.digits.reverse, min, max, values, invalid);
+    if (answered >= 0) {
+      out.answered = answered;
+      out.problems = NO_PROBLEMS;
+      return out;
+    }
+  }
   const fields = fast ? undefined : Array.isArray(row) ? (row as readonly string[]) : (row as RowCells).fields;
   const dc = plan.parser.decimalComma;
-  const { min, max } = plan.parser.scale;
   const continuous = plan.parser.scale.continuous === true;
   const { columns, reverse } = plan;
   for (let i = 0; i < n; i++) {

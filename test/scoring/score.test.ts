@@ -1,9 +1,11 @@
 /** Scale rules with hand-worked values (README "How rapport scores"). */
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Instrument } from '../../src/instrument/types.js';
 import { reverseKey } from '../../src/scoring/response.js';
-import { buildScoringPlan, scoreRow, scoreScale } from '../../src/scoring/score.js';
+import { openTable } from '../../src/io/table.js';
+import { buildScoringPlan, readItems, scoreRow, scoreScale } from '../../src/scoring/score.js';
 
 const NaN_ = Number.NaN;
 
@@ -88,6 +90,31 @@ describe('scoreRow', () => {
         const x = min + t * width;
         expect(reverseKey(reverseKey(x, s), s)).toBeCloseTo(x, 9);
       }),
+    );
+  });
+});
+
+describe('readItems on the byte-level reader', () => {
+  it('reads any row as the text path does (one-digit shortcut included)', async () => {
+    const cells = fc.constantFrom('', '1', '2', '3', '4', '5', '0', '6', '9', ' 3', '"4"', '""', '4.0', '2.5', 'x', '-1', '10', '"5 "');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(cells, { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 20 }), async (rows) => {
+        const text = `a,b,c,d\n${rows.map((r) => r.join(',')).join('\n')}\n`;
+        const table = await openTable('-', Readable.from([Buffer.from(text)]), { delimiter: ',' });
+        expect(table.fast).toBe(true);
+        const got: unknown[] = [];
+        for await (const b of table.batches) {
+          for (let j = 0; j < b.length; j++) {
+            const record = b.at(j);
+            const fastItems = readItems(plan, record);
+            const textItems = readItems(plan, [...record.fields]);
+            got.push(fastItems);
+            expect({ ...fastItems, values: [...fastItems.values] }).toEqual({ ...textItems, values: [...textItems.values] });
+          }
+        }
+        expect(got).toHaveLength(rows.length);
+      }),
+      { numRuns: 300 },
     );
   });
 });
