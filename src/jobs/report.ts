@@ -15,7 +15,7 @@ import { RapportError, usageError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { renderHtmlDocument, renderMarkdownDocument } from '../report/document.js';
 import { createPseudonymizer } from '../report/pseudonym.js';
-import { itemColumns, itemRecords, renderRecordsCsv, scaleColumns, scaleRecord } from '../report/reliability.js';
+import { itemColumns, itemRecords, renderLedCsv, renderRecordsCsv, scaleColumns, scaleRecord } from '../report/reliability.js';
 import { attentionRows, buildReport, type MeasureTrajectories, type ReportProblem } from '../report/report.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import { cohortObject, EVENT_COLUMNS, eventRows, THERAPIST_COLUMNS, therapistRows, TRAJECTORY_COLUMNS, trajectoryRows } from '../report/trajectories.js';
@@ -179,10 +179,10 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
 
     // Tables across measures, with the measure in front.
     const done = measures.filter((m): m is MeasureTrajectories & { report: TrajectoryReport } => m.report !== undefined);
-    const lead = (m: MeasureTrajectories) => ({ instrument: m.instrument.id, scale: m.scaleId });
-    await writeFile(join(work, 'trajectories.csv'), renderRecordsCsv(done.flatMap((m) => trajectoryRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits, escape));
-    await writeFile(join(work, 'events.csv'), renderRecordsCsv(done.flatMap((m) => eventRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...EVENT_COLUMNS], opts.digits, escape));
-    await writeFile(join(work, 'therapists.csv'), renderRecordsCsv(done.flatMap((m) => therapistRows(m.report).map((r) => ({ ...lead(m), ...r }))), ['instrument', 'scale', ...THERAPIST_COLUMNS], opts.digits, escape));
+    const parts = (rows: (report: TrajectoryReport) => Array<Record<string, string | number | null>>) => done.map((m) => ({ lead: { instrument: m.instrument.id, scale: m.scaleId }, records: rows(m.report!) }));
+    await writeFile(join(work, 'trajectories.csv'), renderLedCsv(parts(trajectoryRows), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits, escape));
+    await writeFile(join(work, 'events.csv'), renderLedCsv(parts(eventRows), ['instrument', 'scale', ...EVENT_COLUMNS], opts.digits, escape));
+    await writeFile(join(work, 'therapists.csv'), renderLedCsv(parts(therapistRows), ['instrument', 'scale', ...THERAPIST_COLUMNS], opts.digits, escape));
     await writeFile(join(work, 'cohort.json'), `${JSON.stringify(Object.fromEntries(done.map((m) => [`${m.instrument.id}/${m.scaleId}`, cohortObject(m.report)])), null, 2)}\n`);
 
     // Problems: every answer problem from scoring, plus row problems found by trajectories (once each).

@@ -98,8 +98,22 @@ export function itemRecords(s: ScaleReport, by?: string): RecordOut[] {
 }
 
 export function renderRecordsCsv(records: readonly RecordOut[], columns: readonly string[], digits?: number, escapeFormulas = true): string {
+  return renderLedCsv([{ lead: {}, records }], columns, digits, escapeFormulas);
+}
+
+/**
+ * One table from parts whose records all take the same values (`lead`, e.g. the measure) in some
+ * columns. The lead is looked up, not spread into each record: copying 50,000 records with fields
+ * of mixed types took V8 seconds.
+ */
+export function renderLedCsv(parts: ReadonlyArray<{ lead: RecordOut; records: readonly RecordOut[] }>, columns: readonly string[], digits?: number, escapeFormulas = true): string {
   const cell = (v: Value): string => (v === null ? '' : typeof v === 'number' ? formatNumber(v, digits) : v);
-  return toCsv([[...columns], ...records.map((r) => columns.map((c) => cell(r[c] ?? null)))], escapeFormulas);
+  const rows: string[][] = [[...columns]];
+  for (const { lead, records } of parts) {
+    const fromLead = columns.map((c) => Object.hasOwn(lead, c));
+    for (const r of records) rows.push(columns.map((c, i) => cell((fromLead[i] ? lead[c] : r[c]) ?? null)));
+  }
+  return toCsv(rows, escapeFormulas);
 }
 
 export function renderReliabilityJson(report: ReliabilityReport, missing: string): string {

@@ -40,9 +40,16 @@ export class RowStore {
       this.data = next;
     }
     const o = this.rows * k;
-    for (let j = 0; j < k; j++) {
-      const v = row[columns ? columns[j]! : j]!;
-      this.data[o + j] = this.small && v !== v ? 255 : v;
+    // One loop per kind of store, so that each writes one kind of array.
+    if (this.small) {
+      const data = this.data as Uint8Array;
+      for (let j = 0; j < k; j++) {
+        const v = row[columns ? columns[j]! : j]!;
+        data[o + j] = v === v ? v : 255;
+      }
+    } else {
+      const data = this.data as Float64Array;
+      for (let j = 0; j < k; j++) data[o + j] = row[columns ? columns[j]! : j]!;
     }
     this.rows++;
   }
