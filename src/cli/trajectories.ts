@@ -6,11 +6,11 @@ import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import { writeAll } from '../io/write.js';
 import type { CliContext } from './context.js';
-import { addPresetOptions, addReadOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type TrajectoryOptionValues } from './options.js';
+import { addPresetOptions, addReadOptions, addThreadsOption, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseThreadsOption, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ThreadsOptionValues, type TrajectoryOptionValues } from './options.js';
 import type { RunState } from './main.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface TrajectoryOptions extends TrajectoryOptionValues, ReadOptionValues, PresetOptionValues {
+interface TrajectoryOptions extends TrajectoryOptionValues, ReadOptionValues, PresetOptionValues, ThreadsOptionValues {
   instruments?: string;
   scale?: string;
   scoreColumn?: string;
@@ -52,6 +52,7 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
   addTrajectoryOptions(cmd);
   addPresetOptions(cmd);
   addReadOptions(cmd);
+  addThreadsOption(cmd);
   cmd.action(async (file: string, opts: TrajectoryOptions) => {
       const { runTrajectoryJob } = await import('../jobs/trajectories.js');
       const { renderTrajectoryFiles, renderTrajectoryJson } = await import('../report/trajectories.js');
@@ -85,6 +86,7 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
           ...trajectory,
           ...presets,
           read,
+          ...parseThreadsOption(opts),
           outputs: [...files.map((path) => ({ option: '-o', path })), ...(opts.format === 'json' && opts.output ? [{ option: '-o', path: join(opts.output, 'trajectories.json') }] : [])],
         },
         ctx.stdin,

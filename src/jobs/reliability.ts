@@ -11,7 +11,7 @@ import { naturalOrder } from '../report/format.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { type ItemValues, newItemValues, readItems, type ScoringPlan } from '../scoring/score.js';
 import type { RecordBatch } from '../io/csv-read.js';
-import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
+import { collectInParts, type PartInput, partInput, partPlans, planSplit, type RunningPart } from '../parallel/parts.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { analyseMoments, analyseScale, type MissingMode } from '../reliability/analyse.js';
 import { MomentAccumulator, type MomentSums } from '../stats/moments.js';
@@ -273,32 +273,18 @@ export async function momentsPart(args: MomentsPartArgs, batches: AsyncIterable<
 async function runStreaming(opts: ReliabilityJobOptions, selected: Scale[][], stdin: Readable): Promise<ReliabilityReport> {
   const split = opts.hooks?.transform ? undefined : await planSplit(opts.input, opts.threads, opts.read?.encoding);
   const position = { line: 0 };
-  let part: RunningPart<MomentsPartResult | null> | undefined;
-  const hooks: InputHooks | undefined = opts.hooks?.onProgress ? { ...opts.hooks, onProgress: (b) => opts.hooks!.onProgress!(b + (part?.bytesRead() ?? 0)) } : opts.hooks;
+  const running: { part?: RunningPart<MomentsPartResult | null> } = {};
+  const hooks: InputHooks | undefined = opts.hooks?.onProgress ? { ...opts.hooks, onProgress: (b) => opts.hooks!.onProgress!(b + (running.part?.bytesRead() ?? 0)) } : opts.hooks;
   const { csv, plans } = await prepareInput({ ...opts, hooks }, stdin, split && { end: split.at, position });
   const byIndex = opts.by === undefined ? -1 : findColumn(csv.header, opts.by, '--by', csv.name);
   const collector = new MomentCollector(plans, selected, byIndex, opts.missing === 'listwise');
-  try {
-    if (split) {
-      assertSplittable(csv);
-      const args: MomentsPartArgs = {
-        ...partInput(csv, plans),
-        scales: selected.map((ss) => ss.map((s) => s.id)),
-        byIndex,
-        listwise: opts.missing === 'listwise',
-      };
-      part = startPart<MomentsPartResult | null>('moments', split, args as unknown as Record<string, unknown>);
-    }
-    for await (const batch of csv.batches) collector.add(batch);
-    if (part) {
-      checkStart(await part.start, position, csv.name);
-      collector.merge((await part.result)!);
-    }
-  } catch (err) {
-    await part?.cancel();
-    if (err instanceof OnePart) return runStreaming({ ...opts, threads: 1 }, selected, stdin);
-    throw err;
-  }
+  const args = (): MomentsPartArgs => ({
+    ...partInput(csv, plans),
+    scales: selected.map((ss) => ss.map((s) => s.id)),
+    byIndex,
+    listwise: opts.missing === 'listwise',
+  });
+  if (!(await collectInParts({ csv, split, position, task: 'moments', args, collector, running }))) return runStreaming({ ...opts, threads: 1 }, selected, stdin);
   const { groupIds, layout, problems, problemCount, rows } = collector;
   const labels = byIndex < 0 ? [undefined] : sortGroups([...groupIds.keys()]);
   const scales: ScaleReport[] = [];

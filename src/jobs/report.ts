@@ -169,7 +169,7 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       const report: TrajectoryReport = await runTrajectoryJob(
         {
           ...trajectoryParams(opts), input, instrument: loaded, scale: scaleId, map: opts.map, read: opts.read,
-          outputs: [], hooks: hooks(`trajectories (${inst.id})`),
+          outputs: [], hooks: hooks(`trajectories (${inst.id})`), threads: opts.threads,
         },
         stdin,
       );

@@ -10,15 +10,17 @@ import { usageError } from '../errors.js';
 import type { LoadedInstrument, Scale } from '../instrument/types.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { parseDecimal } from '../scoring/response.js';
-import { newItemValues, readItems, scaleScoreOf } from '../scoring/score.js';
-import { RowStore } from '../stats/item-matrix.js';
+import { type ItemValues, newItemValues, readItems, scaleScoreOf, type ScoringPlan } from '../scoring/score.js';
+import { RowStore, type RowStoreData } from '../stats/item-matrix.js';
 import { cronbachAlpha } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import { type Administration, buildSeries } from '../trajectory/series.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
+import type { RecordBatch } from '../io/csv-read.js';
+import { collectInParts, type PartInput, partInput, partPlans, planSplit, type RunningPart } from '../parallel/parts.js';
 import { cellText, FastRecord, RepeatedCell } from '../io/fast-csv.js';
-import { type Preset, readSession, resolveRoles, type SessionRead } from '../io/presets.js';
+import { type Preset, readSession, resolveRoles, type SessionRead, type SessionSource } from '../io/presets.js';
 import type { SkippedRow } from '../io/table.js';
 
 export interface TrajectoryJobOptions extends TrajectoryParams {
@@ -31,6 +33,8 @@ export interface TrajectoryJobOptions extends TrajectoryParams {
   higherIsBetter?: boolean;
   map?: ColumnMap;
   outputs: Array<{ option: string; path: string | undefined }>;
+  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 8 MB or more on 2+ cores. */
+  threads?: number;
 }
 
 /** What trajectories takes besides the measure (shared with the report job). */
@@ -72,6 +76,8 @@ export interface TrajectoryReport {
   cutoffIsClinical: boolean;
   result: TrajectoryResult;
   problems: RowProblem[];
+  /** How many parts the file was read in at once (2 for a large file on 2+ cores; src/parallel). */
+  parts: number;
   parameters: Record<string, unknown>;
 }
 
@@ -89,6 +95,168 @@ export function chooseScale(scales: readonly Scale[], wanted: string | undefined
   return total;
 }
 
+/** Where a row's parts are, and what to keep of it: the same on both threads. Cloneable. */
+interface AdminSetup {
+  roles: { client: number; session: SessionSource; therapist: number };
+  /** --score-column's index, or −1 when scoring items. */
+  scoreCol: number;
+  scaleIndex: number;
+  /** Item positions of the followed scale (kept per row for alpha at the first administrations). */
+  scaleItems: number[];
+  needAlpha: boolean;
+  smallItems: boolean;
+}
+
+/**
+ * The pass over rows: each row's administration (client, session, score, therapist, line), the
+ * scale's items when alpha must be estimated, row problems, and REDCap base rows' therapists.
+ */
+class AdminCollector {
+  readonly admins: Administration[] = [];
+  /** The scale's items of every administration (row i = admins[i]), for alpha at the first ones. */
+  readonly itemValues: RowStore;
+  readonly problems: RowProblem[] = [];
+  readonly baseTherapist = new Map<string, string>();
+  baseRows = 0;
+  rows = 0;
+  private readonly scratch: ItemValues | undefined;
+  // Ids repeat row after row in a long file: their strings are reused while the bytes are the same.
+  private readonly clientCell: RepeatedCell;
+  private readonly therapistCell: RepeatedCell | undefined;
+
+  constructor(
+    private readonly header: readonly string[],
+    private readonly decimalComma: boolean,
+    private readonly plan: ScoringPlan | undefined,
+    private readonly setup: AdminSetup,
+  ) {
+    this.itemValues = new RowStore(setup.scaleItems.length, setup.smallItems);
+    this.scratch = plan ? newItemValues(plan) : undefined;
+    this.clientCell = new RepeatedCell(setup.roles.client);
+    this.therapistCell = setup.roles.therapist >= 0 ? new RepeatedCell(setup.roles.therapist) : undefined;
+  }
+
+  add(batch: RecordBatch): void {
+    const { header, plan, admins, problems, clientCell, therapistCell } = this;
+    const { roles, scoreCol, scaleIndex, scaleItems, needAlpha } = this.setup;
+    const sessionCol = roles.session.index;
+    for (let j = 0; j < batch.length; j++) {
+      const record = batch.at(j);
+      this.rows++;
+      // Only these few cells are decoded; on the fast path the rest stay bytes.
+      const cell = (i: number) => cellText(record, i);
+      const client = clientCell.get(record).trim();
+      if (client === '') {
+        problems.push({ line: record.line, column: header[roles.client]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
+        continue;
+      }
+      // A plain whole session number is read from the bytes (the same number readSession gives).
+      const number = roles.session.kind === 'column' && record instanceof FastRecord ? record.number(sessionCol, false) : Number.NaN;
+      const session: SessionRead = Number.isInteger(number) ? { ok: true, session: number } : readSession(cell, roles.session);
+      if (!session.ok) {
+        if (session.base) {
+          this.baseRows++;
+          const t = therapistCell ? therapistCell.get(record).trim() : '';
+          if (t !== '') this.baseTherapist.set(client, t);
+        } else problems.push({ line: record.line, column: header[sessionCol]!, value: session.value, code: session.code, message: session.message });
+        continue;
+      }
+      let score: number | null = null;
+      if (plan) {
+        const items = readItems(plan, record, this.scratch);
+        score = scaleScoreOf(plan, items, scaleIndex);
+        for (const p of items.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
+        if (needAlpha) this.itemValues.push(items.values, scaleItems);
+      } else {
+        const raw = cell(scoreCol).trim();
+        const value = parseDecimal(raw, this.decimalComma);
+        if (!Number.isNaN(value)) score = value;
+        else if (raw !== '') problems.push({ line: record.line, column: header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
+      }
+      admins.push({ client, session: session.session, score, therapist: therapistCell ? therapistCell.get(record).trim() : '', line: record.line, index: admins.length });
+    }
+  }
+
+  /** What a worker hands back, column by column (a few typed arrays clone far faster than objects). */
+  result(): AdminPartResult {
+    const { admins } = this;
+    const ids = new Map<string, number>();
+    const id = (s: string) => {
+      let i = ids.get(s);
+      if (i === undefined) ids.set(s, (i = ids.size));
+      return i;
+    };
+    const n = admins.length;
+    const client = new Int32Array(n);
+    const therapist = new Int32Array(n);
+    const session = new Float64Array(n);
+    const score = new Float64Array(n);
+    const line = new Int32Array(n);
+    admins.forEach((a, i) => {
+      client[i] = id(a.client);
+      therapist[i] = id(a.therapist);
+      session[i] = a.session;
+      score[i] = a.score ?? Number.NaN;
+      line[i] = a.line;
+    });
+    return {
+      strings: [...ids.keys()],
+      client,
+      therapist,
+      session,
+      score,
+      line,
+      items: this.itemValues.slice(),
+      problems: this.problems,
+      baseTherapist: [...this.baseTherapist],
+      baseRows: this.baseRows,
+      rows: this.rows,
+    };
+  }
+
+  /** Adds the rows of a later part of the file, after this part's. */
+  merge(o: AdminPartResult): void {
+    const offset = this.admins.length;
+    for (let i = 0; i < o.client.length; i++) {
+      const score = o.score[i]!;
+      this.admins.push({ client: o.strings[o.client[i]!]!, session: o.session[i]!, score: score === score ? score : null, therapist: o.strings[o.therapist[i]!]!, line: o.line[i]!, index: offset + i });
+    }
+    this.itemValues.append(o.items);
+    for (const p of o.problems) this.problems.push(p);
+    for (const [c, t] of o.baseTherapist) this.baseTherapist.set(c, t);
+    this.baseRows += o.baseRows;
+    this.rows += o.rows;
+  }
+}
+
+/** What a worker thread needs to read administrations from the second part of a file (src/parallel). */
+export interface AdminPartArgs extends PartInput {
+  setup: AdminSetup;
+}
+
+export interface AdminPartResult {
+  /** Client and therapist ids, referred to by index. */
+  strings: string[];
+  client: Int32Array;
+  therapist: Int32Array;
+  session: Float64Array;
+  /** NaN where the administration has no score. */
+  score: Float64Array;
+  line: Int32Array;
+  items: RowStoreData;
+  problems: RowProblem[];
+  baseTherapist: Array<[string, string]>;
+  baseRows: number;
+  rows: number;
+}
+
+/** The worker's side: the administrations of its part's rows. */
+export async function adminPart(args: AdminPartArgs, batches: AsyncIterable<RecordBatch>): Promise<AdminPartResult> {
+  const collector = new AdminCollector(args.header, args.decimalComma, partPlans(args)[0], args.setup);
+  for await (const batch of batches) collector.add(batch);
+  return collector.result();
+}
+
 export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readable): Promise<TrajectoryReport> {
   const inst = opts.instrument?.instrument;
   const scale = inst ? chooseScale(inst.scales, opts.scale, inst.id) : undefined;
@@ -99,64 +267,28 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     throw usageError('RELIABILITY_REQUIRED', 'with --score-column, give the reliability for the RCI with --reliability r', 'rapport cannot estimate alpha without the items; use -i <instrument> to score from items instead');
   }
 
-  const { csv, plans } = await prepareInput({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs, hooks: opts.hooks, read: opts.read }, stdin);
+  const split = opts.hooks?.transform ? undefined : await planSplit(opts.input, opts.threads, opts.read?.encoding);
+  const position = { line: 0 };
+  const running: { part?: RunningPart<AdminPartResult | null> } = {};
+  const hooks: InputHooks | undefined = opts.hooks?.onProgress ? { ...opts.hooks, onProgress: (b) => opts.hooks!.onProgress!(b + (running.part?.bytesRead() ?? 0)) } : opts.hooks;
+  const { csv, plans } = await prepareInput({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs, hooks, read: opts.read }, stdin, split && { end: split.at, position });
   const roles = resolveRoles(csv.header, csv.skipped, opts, (column, option) => findColumn(csv.header, column, option, csv.name));
-  const clientCol = roles.client;
   const sessionCol = roles.session.index;
-  const therapistCol = roles.therapist;
   const scoreCol = opts.scoreColumn === undefined ? -1 : findColumn(csv.header, opts.scoreColumn, '--score-column', csv.name);
-  const plan = plans[0];
-  const scaleIndex = inst && scale ? inst.scales.indexOf(scale) : -1;
-  const scaleItems = plan && scale ? scale.items.map((id) => inst!.items.findIndex((it) => it.id === id)) : [];
-
-  const admins: Administration[] = [];
-  // The scale's items of every administration (row i = admins[i]), for alpha at the first ones.
-  const itemValues = new RowStore(scaleItems.length, inst !== undefined && RowStore.fitsSmall(inst.responseScale));
-  const problems: RowProblem[] = [];
-  const baseTherapist = new Map<string, string>();
-  let baseRows = 0;
-  let rows = 0;
-  const scratch = plan ? newItemValues(plan) : undefined;
-  // Ids repeat row after row in a long file: their strings are reused while the bytes are the same.
-  const clientCell = new RepeatedCell(clientCol);
-  const therapistCell = therapistCol >= 0 ? new RepeatedCell(therapistCol) : undefined;
-  for await (const batch of csv.batches) {
-    for (let j = 0; j < batch.length; j++) {
-      const record = batch.at(j);
-      rows++;
-      // Only these few cells are decoded; on the fast path the rest stay bytes.
-      const cell = (i: number) => cellText(record, i);
-      const client = clientCell.get(record).trim();
-      if (client === '') {
-        problems.push({ line: record.line, column: csv.header[clientCol]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
-        continue;
-      }
-      // A plain whole session number is read from the bytes (the same number readSession gives).
-      const number = roles.session.kind === 'column' && record instanceof FastRecord ? record.number(sessionCol, false) : Number.NaN;
-      const session: SessionRead = Number.isInteger(number) ? { ok: true, session: number } : readSession(cell, roles.session);
-      if (!session.ok) {
-        if (session.base) {
-          baseRows++;
-          const t = therapistCell ? therapistCell.get(record).trim() : '';
-          if (t !== '') baseTherapist.set(client, t);
-        } else problems.push({ line: record.line, column: csv.header[sessionCol]!, value: session.value, code: session.code, message: session.message });
-        continue;
-      }
-      let score: number | null = null;
-      if (plan) {
-        const items = readItems(plan, record, scratch);
-        score = scaleScoreOf(plan, items, scaleIndex);
-        for (const p of items.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
-        if (needAlpha) itemValues.push(items.values, scaleItems);
-      } else {
-        const raw = cell(scoreCol).trim();
-        const value = parseDecimal(raw, csv.dialect.decimalComma);
-        if (!Number.isNaN(value)) score = value;
-        else if (raw !== '') problems.push({ line: record.line, column: csv.header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
-      }
-      admins.push({ client, session: session.session, score, therapist: therapistCell ? therapistCell.get(record).trim() : '', line: record.line, index: admins.length });
-    }
-  }
+  const setup: AdminSetup = {
+    roles: { client: roles.client, session: roles.session, therapist: roles.therapist },
+    scoreCol,
+    scaleIndex: inst && scale ? inst.scales.indexOf(scale) : -1,
+    scaleItems: plans[0] && scale ? scale.items.map((id) => inst!.items.findIndex((it) => it.id === id)) : [],
+    needAlpha,
+    smallItems: inst !== undefined && RowStore.fitsSmall(inst.responseScale),
+  };
+  const collector = new AdminCollector(csv.header, csv.dialect.decimalComma, plans[0], setup);
+  const args = (): AdminPartArgs => ({ ...partInput(csv, plans), setup });
+  if (!(await collectInParts({ csv, split, position, task: 'trajectories', args, collector, running }))) return runTrajectoryJob({ ...opts, threads: 1 }, stdin);
+  const { admins, itemValues, problems, baseTherapist, baseRows, rows } = collector;
+  const scaleItems = setup.scaleItems;
+  const { client: clientCol, therapist: therapistCol } = setup.roles;
   // REDCap keeps non-repeating fields (the therapist) on the record's base row.
   for (const a of admins) if (a.therapist === '') a.therapist = baseTherapist.get(a.client) ?? '';
 
@@ -211,6 +343,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     cutoffIsClinical,
     result,
     problems,
+    parts: running.part ? 2 : 1,
     parameters: {
       measure,
       instrument: inst?.id ?? null,

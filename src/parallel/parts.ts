@@ -12,6 +12,7 @@ import { open, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { RapportError, type ErrorKind, type Location } from '../errors.js';
 import type { Instrument } from '../instrument/types.js';
+import type { RecordBatch } from '../io/csv-read.js';
 import type { TableSource } from '../io/table.js';
 import { buildScoringPlan, type ScoringPlan } from '../scoring/score.js';
 
@@ -152,6 +153,47 @@ export function checkStart(start: PartStart, firstPartEnd: { line: number }, nam
   }
 }
 
+/** What collects a job's rows: the first part's batches, then the result of the worker's part. */
+export interface PartCollector<R> {
+  add(batch: RecordBatch): void;
+  merge(result: R): void;
+}
+
+/**
+ * Runs a collecting job's pass: with a split, starts a worker on the second part (`task`, with
+ * `args()`), feeds the first part's batches to `collector`, checks where the worker started, and
+ * merges its result. `running.part` is the worker, for progress reports. Returns false when the
+ * file must be read in one part after all (the caller runs the job again with one thread).
+ */
+export async function collectInParts<R>(o: {
+  csv: TableSource;
+  split: Split | undefined;
+  /** Where the first part's reader stopped (filled in by the reader). */
+  position: { line: number };
+  task: PartTask;
+  args: () => PartInput;
+  collector: PartCollector<R>;
+  running: { part?: RunningPart<R | null> };
+}): Promise<boolean> {
+  const { csv, split, collector, running } = o;
+  try {
+    if (split) {
+      assertSplittable(csv);
+      running.part = startPart<R | null>(o.task, split, o.args() as unknown as Record<string, unknown>);
+    }
+    for await (const batch of csv.batches) collector.add(batch);
+    if (running.part) {
+      checkStart(await running.part.start, o.position, csv.name);
+      collector.merge((await running.part.result)!);
+    }
+    return true;
+  } catch (err) {
+    await running.part?.cancel();
+    if (err instanceof OnePart) return false;
+    throw err;
+  }
+}
+
 /** A RapportError (or any error) as a message a worker can post, and back. */
 export interface PostedError {
   kind?: ErrorKind;
@@ -181,7 +223,7 @@ function revive(p: PostedError): Error {
 }
 
 /** The work a worker can do on the second part (src/parallel/worker.ts). */
-export type PartTask = 'score' | 'moments';
+export type PartTask = 'score' | 'moments' | 'trajectories';
 
 export interface RunningPart<T> {
   /** The second part's start, once the worker has scanned the first part. */

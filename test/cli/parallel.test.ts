@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScoreJob } from '../../src/jobs/score.js';
 import { runReliabilityJob } from '../../src/jobs/reliability.js';
+import { runTrajectoryJob } from '../../src/jobs/trajectories.js';
+import { renderTrajectoryFiles } from '../../src/report/trajectories.js';
 import { loadInstruments } from '../../src/instrument/catalogue.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -45,7 +47,7 @@ function generated(rows: number, note: (i: number) => string): string {
   return `${lines.join('\n')}\n`;
 }
 
-describe('score and reliability in two parts', () => {
+describe('score, reliability and trajectories in two parts', () => {
   it('score: the bundled format fixtures give the same bytes with --threads 2 as with 1', async () => {
     for (const file of ['clean.csv', 'semicolon.csv', 'pipe.csv', 'tab.tsv', 'qualtrics.csv']) {
       const extra = file === 'qualtrics.csv' ? ['--map', join(FORMATS, 'qualtrics-map.json')] : [];
@@ -133,13 +135,56 @@ describe('score and reliability in two parts', () => {
     for (const [code, make] of cases) {
       const file = join(dir, `${code}.csv`);
       writeFileSync(file, make(lines));
-      for (const command of ['score', 'reliability']) {
+      for (const command of ['score', 'reliability', 'trajectories']) {
         const a = await runCli([command, file, '-i', 'wai-sr', '--threads', '1', '-o', join(dir, 'a.csv')]);
         const b = await runCli([command, file, '-i', 'wai-sr', '--threads', '2', '-o', join(dir, 'b.csv')]);
         expect(a.code, `${command} ${code}`).toBe(3);
         expect(a.stderr, `${command} ${code}`).toContain(code);
         expect(b.code).toBe(3);
         expect(b.stderr).toBe(a.stderr);
+      }
+    }
+  });
+
+  it('trajectories: a larger file is really read in two parts, with the same files', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'long.csv');
+    // Rows that trajectories must report or leave out, in both halves: no client, a session that is
+    // not a whole number, a duplicated session, an invalid answer.
+    const lines = generated(4000, () => '').split('\n');
+    for (const at of [700, 3300]) {
+      lines[at] = lines[at]!.replace(/^C\d+,/, ',');
+      lines[at + 1] = lines[at + 1]!.replace(/^(C\d+),\d+,/, '$1,2.5,');
+      lines[at + 2] = lines[at + 2]!.replace(/^(C\d+,\d+),\d,/, '$1,9,');
+    }
+    lines.splice(3500, 0, lines[3400]!);
+    writeFileSync(file, lines.join('\n'));
+    const instrument = (await loadInstruments('wai-sr'))[0]!;
+    const run = (threads: number) => runTrajectoryJob({ input: file, instrument, ruptureMethod: 'gumz', repairWindow: 3, outputs: [], threads }, Readable.from([]));
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.parts).toBe(1);
+    expect(two.parts).toBe(2);
+    expect(one.problems.map((p) => p.code)).toEqual(expect.arrayContaining(['CLIENT_MISSING', 'SESSION_NOT_INTEGER', 'DUPLICATE_SESSION', 'RESPONSE_OUT_OF_RANGE']));
+    expect(renderTrajectoryFiles({ ...two, parts: 1 })).toEqual(renderTrajectoryFiles(one));
+    expect({ ...two, parts: 1 }).toEqual(one);
+  });
+
+  it('trajectories: the REDCap fixtures and the sample give the same files with --threads 2', async () => {
+    const cases: string[][] = [
+      [join(FORMATS, 'redcap-repeat.csv'), '-i', 'wai-sr'],
+      [join(FORMATS, 'redcap-events.csv'), '-i', 'wai-sr', '--event-map', join(FORMATS, 'redcap-events-map.json')],
+      ['fixtures/sample/sessions.csv', '-i', 'ors'],
+    ];
+    for (const args of cases) {
+      const dir = tempDir();
+      const a = await runCli(['trajectories', ...args, '--threads', '1', '-o', join(dir, 'a')]);
+      const b = await runCli(['trajectories', ...args, '--threads', '2', '-o', join(dir, 'b')]);
+      expect(a.code, args[0]).toBe(0);
+      expect(b.code).toBe(0);
+      expect(b.stderr.replaceAll(join(dir, 'b'), '')).toBe(a.stderr.replaceAll(join(dir, 'a'), ''));
+      for (const f of ['trajectories.csv', 'events.csv', 'therapists.csv', 'cohort.json']) {
+        expect(readFileSync(join(dir, 'b', f), 'utf8'), `${args[0]} ${f}`).toBe(readFileSync(join(dir, 'a', f), 'utf8'));
       }
     }
   });
