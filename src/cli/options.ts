@@ -110,7 +110,7 @@ export interface ThreadsOptionValues {
 
 /** --threads: read a large file in two parts at once (src/parallel). */
 export function addThreadsOption(cmd: Command): Command {
-  return cmd.option('--threads <n>', 'read the file in n parts at once: 1 or 2 (default: 2 for UTF-8 files of 8 MB or more on a machine with 2+ cores)');
+  return cmd.option('--threads <n>', 'read the file in n parts at once: 1 or 2 (default: 2 for UTF-8 files of 32 MB or more on a machine with 2+ cores)');
 }
 
 export function parseThreadsOption(o: ThreadsOptionValues): { threads?: number } {

@@ -38,7 +38,7 @@ export interface ReliabilityJobOptions {
   outputs: Array<{ option: string; path: string | undefined }>;
   /** Keep every row in memory (needed for --boot and standard input; chosen automatically). */
   inMemory?: boolean;
-  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 8 MB or more on 2+ cores. */
+  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 32 MB or more on 2+ cores. */
   threads?: number;
 }
 

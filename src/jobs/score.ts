@@ -34,7 +34,7 @@ export interface ScoreJobOptions {
   digits?: number;
   /** Neutralise text cells that a spreadsheet would run as formulas (default true). */
   escapeFormulas?: boolean;
-  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 8 MB or more on 2+ cores. */
+  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 32 MB or more on 2+ cores. */
   threads?: number;
 }
 

@@ -33,7 +33,7 @@ export interface TrajectoryJobOptions extends TrajectoryParams {
   higherIsBetter?: boolean;
   map?: ColumnMap;
   outputs: Array<{ option: string; path: string | undefined }>;
-  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 8 MB or more on 2+ cores. */
+  /** Read a large file in two parts at once (src/parallel): 1 never; default 2 for files of 32 MB or more on 2+ cores. */
   threads?: number;
 }
 
