@@ -12,7 +12,7 @@ import type { ColumnMap } from '../scoring/columns.js';
 import { parseDecimal } from '../scoring/response.js';
 import { type ItemValues, newItemValues, readItems, scaleScoreOf, type ScoringPlan } from '../scoring/score.js';
 import { RowStore, type RowStoreData } from '../stats/item-matrix.js';
-import { cronbachAlpha } from '../stats/alpha.js';
+import { rawAlphaOf } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import { type Administration, buildSeries } from '../trajectory/series.js';
@@ -305,7 +305,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     const k = scaleItems.length;
     const values = new Float64Array(firsts.length * k);
     firsts.forEach((a, r) => values.set(itemValues.row(a), r * k));
-    const alpha = cronbachAlpha({ rows: firsts.length, cols: k, values });
+    const alpha = rawAlphaOf({ rows: firsts.length, cols: k, values });
     reliability = alpha.raw;
     reliabilitySource = `Cronbach's alpha (psych raw_alpha, pairwise) of the ${k} items at each client's first valid administration (n = ${firsts.length})`;
     if (!Number.isFinite(reliability)) throw usageError('RELIABILITY_UNAVAILABLE', `alpha at the first administrations cannot be computed (${alpha.failure ?? 'too few clients'})`, 'give --reliability r');

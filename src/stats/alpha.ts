@@ -118,13 +118,35 @@ export function cronbachAlpha(m: ItemMatrix): AlphaResult {
  * others is over the row means of all items, not of the kept ones as psych has it: callers that
  * hold the rows (cronbachAlpha) correct it; streaming callers check `zeroVariance`.
  */
-export function alphaFromMoments(mo: ItemMoments): AlphaResult {
+/**
+ * The items psych keeps (those with variance) and their pairwise covariance matrix, or why alpha
+ * cannot be computed: the first steps of alphaFromMoments and rawAlphaOf.
+ */
+function keptItems(mo: ItemMoments): { nItem: number[]; sdItem: number[]; zeroVariance: number[]; kept: number[]; c: number[][]; failure?: string } {
   const kAll = mo.means.length;
   const c0 = mo.pairwise.cov;
   const nItem = Array.from({ length: kAll }, (_, j) => mo.pairwise.counts[j]![j]!);
   const sdItem = Array.from({ length: kAll }, (_, j) => (nItem[j]! > 1 ? Math.sqrt(c0[j]![j]!) : NA));
   const zeroVariance = sdItem.flatMap((sd, j) => (!(sd > 0) ? [j] : []));
   const kept = sdItem.map((_, j) => j).filter((j) => !zeroVariance.includes(j));
+  const base = { nItem, sdItem, zeroVariance, kept, c: [] as number[][] };
+  if (kept.length < 2) return { ...base, failure: `fewer than 2 items with variance (${kept.length})` };
+  if (kept.some((a) => kept.some((b) => mo.pairwise.counts[a]![b]! < 2))) return { ...base, failure: 'two items are answered together in fewer than 2 rows' };
+  return { ...base, c: kept.map((a) => kept.map((b) => c0[a]![b]!)) };
+}
+
+/**
+ * Raw alpha alone, the same number cronbachAlpha reports (items without variance dropped first),
+ * or why there is none: for the RCI, which needs no interval or item statistics (and so neither
+ * the F quantile's library nor a pseudo-inverse).
+ */
+export function rawAlphaOf(m: ItemMatrix): { raw: number; failure?: string } {
+  const { c, failure } = keptItems(matrixMoments(m, undefined, false));
+  return failure !== undefined ? { raw: NA, failure } : { raw: rawAlpha(c) };
+}
+
+export function alphaFromMoments(mo: ItemMoments): AlphaResult {
+  const { nItem, sdItem, zeroVariance, kept, c, failure } = keptItems(mo);
   const emptyItem = (j: number): ItemStatistics => ({
     n: nItem[j]!, mean: mo.means[j]!, sd: sdItem[j]!, rRaw: NA, rStd: NA, rCor: NA, rDrop: NA,
     alphaIfDeleted: NA, alphaStdIfDeleted: NA, missing: 1 - nItem[j]! / mo.rows, dropped: zeroVariance.includes(j),
@@ -133,9 +155,7 @@ export function alphaFromMoments(mo: ItemMoments): AlphaResult {
     raw: NA, std: NA, g6: NA, averageR: NA, medianR: NA, sn: NA, q: NA, n: mo.rows, k: kept.length, ase: NA,
     feldt: [NA, NA], items: nItem.map((_, j) => emptyItem(j)), zeroVariance, failure,
   });
-  if (kept.length < 2) return fail(`fewer than 2 items with variance (${kept.length})`);
-  const c = kept.map((a) => kept.map((b) => c0[a]![b]!));
-  if (kept.some((a) => kept.some((b) => mo.pairwise.counts[a]![b]! < 2))) return fail('two items are answered together in fewer than 2 rows');
+  if (failure !== undefined) return fail(failure);
   const r = cov2cor(c);
   const k = kept.length;
   const total = alphaCore(c, r);
