@@ -3,7 +3,13 @@
  * from @stdlib, the generator R also uses by default. The same seed gives the same resamples on
  * every machine. (R's own bootstrap draws differ: R maps the stream to indices differently.)
  */
-import mt19937 from '@stdlib/random-base-mt19937';
+import { createRequire } from 'node:module';
+import type mt19937Type from '@stdlib/random-base-mt19937';
+
+// Loaded on first use: the package and its dependencies take ~0.1-0.2 s to load, which only a
+// bootstrap needs (every reliability run imports this module).
+const require = createRequire(import.meta.url);
+let mt19937: typeof mt19937Type | undefined;
 
 export interface Rng {
   /** A uniform integer in [0, n). */
@@ -11,6 +17,7 @@ export interface Rng {
 }
 
 export function seededRng(seed: number): Rng {
+  mt19937 ??= require('@stdlib/random-base-mt19937') as typeof mt19937Type;
   const gen = mt19937.factory({ seed: seed >>> 0 || 1 });
   return {
     // Lemire-free rejection sampling on 32-bit draws: unbiased for any n ≤ 2^32.
