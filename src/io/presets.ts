@@ -84,8 +84,16 @@ export type SessionRead =
   | { ok: false; base: true }
   | { ok: false; base: false; code: string; message: string; value: string };
 
-/** The session number of a row, or why there is none. */
-export function readSession(cell: (i: number) => string, src: SessionSource): SessionRead {
+/**
+ * The session number of a row, or why there is none. `number`, when given, reads a cell as a plain
+ * decimal number without decoding it (FastRecord.number): a whole number there is the session, as
+ * the text rule below would find it; anything else goes through the text.
+ */
+export function readSession(cell: (i: number) => string, src: SessionSource, number?: (i: number) => number): SessionRead {
+  if (src.kind === 'column' && number) {
+    const n = number(src.index);
+    if (Number.isInteger(n)) return { ok: true, session: n };
+  }
   const value = cell(src.index).trim();
   if (src.kind === 'redcap-instance' && value === '') return { ok: false, base: true };
   if (src.kind === 'redcap-event') {

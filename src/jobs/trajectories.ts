@@ -20,7 +20,7 @@ import { findColumn, type InputHooks, prepareInput } from './prepare.js';
 import type { RecordBatch } from '../io/csv-read.js';
 import { collectInParts, type PartInput, partInput, partPlans, planSplit, type RunningPart } from '../parallel/parts.js';
 import { cellText, FastRecord, RepeatedCell } from '../io/fast-csv.js';
-import { type Preset, readSession, resolveRoles, type SessionRead, type SessionSource } from '../io/presets.js';
+import { type Preset, readSession, resolveRoles, type SessionSource } from '../io/presets.js';
 import type { SkippedRow } from '../io/table.js';
 
 export interface TrajectoryJobOptions extends TrajectoryParams {
@@ -150,9 +150,7 @@ class AdminCollector {
         problems.push({ line: record.line, column: header[roles.client]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
         continue;
       }
-      // A plain whole session number is read from the bytes (the same number readSession gives).
-      const number = roles.session.kind === 'column' && record instanceof FastRecord ? record.number(sessionCol, false) : Number.NaN;
-      const session: SessionRead = Number.isInteger(number) ? { ok: true, session: number } : readSession(cell, roles.session);
+      const session = readSession(cell, roles.session, record instanceof FastRecord ? (i) => record.number(i, false) : undefined);
       if (!session.ok) {
         if (session.base) {
           this.baseRows++;
