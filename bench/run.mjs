@@ -9,6 +9,7 @@
  *
  *   npm run bench                 # 100k and 1M rows
  *   npm run bench -- --sizes 100000
+ *   npm run bench -- --repeat 3   # each command 3 times (and the floor 3 × 3): medians, and the range
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, openSync, readSync, closeSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,9 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const sizes = (args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : '100000,1000000').split(',').map(Number);
+const repeat = args.includes('--repeat') ? Number(args[args.indexOf('--repeat') + 1]) : 1;
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat takes a whole number of runs, 1 or more');
+const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 const data = join(root, 'bench', 'data');
 mkdirSync(data, { recursive: true });
 const work = join(tmpdir(), `rapport-bench-${process.pid}`);
@@ -48,6 +52,13 @@ function byteScan(file) {
   return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, lines };
 }
 
+/** A command run `repeat` times: the median time (and the fastest and slowest), the largest peak RSS. */
+function runRepeated(argv, label) {
+  const runs = Array.from({ length: repeat }, () => run(argv, label));
+  const times = runs.map((r) => r.seconds);
+  return { seconds: median(times), min: Math.min(...times), max: Math.max(...times), rssMB: Math.max(...runs.map((r) => r.rssMB)) };
+}
+
 function run(argv, label) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--require', join(root, 'bench', 'rss-hook.cjs'), join(root, 'bin', 'rapport.js'), ...argv], {
@@ -67,9 +78,9 @@ for (const rows of sizes) {
   const mb = statSync(file).size / 1e6;
   byteScan(file); // warm the page cache
   const warm = byteScan(file);
-  // The median of three, as one run can be slowed by this machine's neighbours.
-  const scans = [processScan(file), processScan(file), processScan(file)].map((x) => x.seconds).sort((x, y) => x - y);
-  const floor = { seconds: scans[1] };
+  // The median of three (of 3 × repeat), as one run can be slowed by this machine's neighbours.
+  const scans = Array.from({ length: 3 * repeat }, () => processScan(file).seconds);
+  const floor = { seconds: median(scans), min: Math.min(...scans), max: Math.max(...scans) };
   const cases = [
     ['score', ['score', file, '-i', 'wai', '-o', join(work, 'scores.csv')]],
     ['reliability', ['reliability', file, '-i', 'wai', '-o', join(work, 'rel.csv')]],
@@ -77,10 +88,10 @@ for (const rows of sizes) {
     ['report', ['report', file, '-i', 'wai', '-o', join(work, 'report')]],
   ];
   results.push({ rows, mb, command: 'byte scan, in this process (warm)', seconds: warm.seconds, rssMB: NaN, ratio: warm.seconds / floor.seconds });
-  results.push({ rows, mb, command: 'byte scan, node process (floor)', seconds: floor.seconds, rssMB: NaN, ratio: 1 });
+  results.push({ rows, mb, command: 'byte scan, node process (floor)', seconds: floor.seconds, min: floor.min, max: floor.max, rssMB: NaN, ratio: 1 });
   for (const [label, argv] of cases) {
-    const r = run(argv, label);
-    results.push({ rows, mb, command: label, seconds: r.seconds, rssMB: r.rssMB, ratio: r.seconds / floor.seconds });
+    const r = runRepeated(argv, label);
+    results.push({ rows, mb, command: label, seconds: r.seconds, min: r.min, max: r.max, rssMB: r.rssMB, ratio: r.seconds / floor.seconds });
   }
 }
 // Bootstrap: 1000 resamples of 5,000 rows × 12 items (WAI items 1-12 as a 12-item scale).
@@ -95,16 +106,17 @@ const bootFile = join(work, 'boot5k.csv');
   def.scales = [{ id: 'total', name: 'Items 1-12', items: def.items.map((i) => i.id), method: 'sum', maxMissing: 3 }];
   delete def.norms;
   writeFileSync(join(work, 'wai12.json'), JSON.stringify(def));
-  const r = run(['reliability', bootFile, '-i', join(work, 'wai12.json'), '--boot', '1000', '--seed', '1', '-o', join(work, 'boot.csv')], 'boot');
-  results.push({ rows: 5000, mb: statSync(bootFile).size / 1e6, command: 'reliability --boot 1000 (12 items)', seconds: r.seconds, rssMB: r.rssMB, ratio: NaN });
+  const r = runRepeated(['reliability', bootFile, '-i', join(work, 'wai12.json'), '--boot', '1000', '--seed', '1', '-o', join(work, 'boot.csv')], 'boot');
+  results.push({ rows: 5000, mb: statSync(bootFile).size / 1e6, command: 'reliability --boot 1000 (12 items)', seconds: r.seconds, min: r.min, max: r.max, rssMB: r.rssMB, ratio: NaN });
 }
 
 const pad = (s, n) => String(s).padStart(n);
-console.log(`\nrapport benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
-console.log(`${'rows'.padStart(9)}  ${'command'.padEnd(36)} ${pad('seconds', 8)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('peak MB', 8)} ${pad('× floor', 8)}`);
+console.log(`\nrapport benchmark — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB${repeat > 1 ? `; medians of ${repeat} runs (floor: ${3 * repeat})` : ''}`);
+const range = (r) => (repeat > 1 && r.min !== undefined ? `  ${r.min.toFixed(2)}–${r.max.toFixed(2)}` : '');
+console.log(`${'rows'.padStart(9)}  ${'command'.padEnd(36)} ${pad('seconds', 8)} ${pad('rows/s', 11)} ${pad('MB/s', 7)} ${pad('peak MB', 8)} ${pad('× floor', 8)}${repeat > 1 ? '  range (s)' : ''}`);
 for (const r of results) {
   console.log(
-    `${pad(r.rows.toLocaleString('en'), 9)}  ${r.command.padEnd(36)} ${pad(r.seconds.toFixed(2), 8)} ${pad(Math.round(r.rows / r.seconds).toLocaleString('en'), 11)} ${pad((r.mb / r.seconds).toFixed(1), 7)} ${pad(Number.isNaN(r.rssMB) ? '–' : r.rssMB.toFixed(0), 8)} ${pad(Number.isNaN(r.ratio) ? '–' : r.ratio.toFixed(1), 8)}`,
+    `${pad(r.rows.toLocaleString('en'), 9)}  ${r.command.padEnd(36)} ${pad(r.seconds.toFixed(2), 8)} ${pad(Math.round(r.rows / r.seconds).toLocaleString('en'), 11)} ${pad((r.mb / r.seconds).toFixed(1), 7)} ${pad(Number.isNaN(r.rssMB) ? '–' : r.rssMB.toFixed(0), 8)} ${pad(Number.isNaN(r.ratio) ? '–' : r.ratio.toFixed(1), 8)}${range(r)}`,
   );
 }
 if (sizes.length > 1) {
