@@ -17,7 +17,7 @@ import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analys
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 import { type Administration, buildSeries } from '../trajectory/series.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
-import type { RecordBatch } from '../io/csv-read.js';
+import type { CsvRecord, RecordBatch } from '../io/csv-read.js';
 import { collectInParts, type PartInput, partInput, partPlans, planSplit, type RunningPart } from '../parallel/parts.js';
 import { cellText, FastRecord, RepeatedCell } from '../io/fast-csv.js';
 import { type Preset, readSession, resolveRoles, type SessionSource } from '../io/presets.js';
@@ -123,6 +123,10 @@ class AdminCollector {
   // Ids repeat row after row in a long file: their strings are reused while the bytes are the same.
   private readonly clientCell: RepeatedCell;
   private readonly therapistCell: RepeatedCell | undefined;
+  /** The row being read, and readers of its cells made once (not two closures a row). */
+  private record: CsvRecord | undefined;
+  private readonly cell = (i: number): string => cellText(this.record!, i);
+  private readonly number = (i: number): number => (this.record as FastRecord).number(i, false);
 
   constructor(
     private readonly header: readonly string[],
@@ -144,13 +148,13 @@ class AdminCollector {
       const record = batch.at(j);
       this.rows++;
       // Only these few cells are decoded; on the fast path the rest stay bytes.
-      const cell = (i: number) => cellText(record, i);
+      this.record = record;
       const client = clientCell.get(record).trim();
       if (client === '') {
         problems.push({ line: record.line, column: header[roles.client]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
         continue;
       }
-      const session = readSession(cell, roles.session, record instanceof FastRecord ? (i) => record.number(i, false) : undefined);
+      const session = readSession(this.cell, roles.session, record instanceof FastRecord ? this.number : undefined);
       if (!session.ok) {
         if (session.base) {
           this.baseRows++;
@@ -166,7 +170,7 @@ class AdminCollector {
         for (const p of items.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
         if (needAlpha) this.itemValues.push(items.values, scaleItems);
       } else {
-        const raw = cell(scoreCol).trim();
+        const raw = this.cell(scoreCol).trim();
         const value = parseDecimal(raw, this.decimalComma);
         if (!Number.isNaN(value)) score = value;
         else if (raw !== '') problems.push({ line: record.line, column: header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
