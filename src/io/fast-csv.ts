@@ -10,6 +10,8 @@ import { isUtf8 } from 'node:buffer';
 import { inputError, type RapportError } from '../errors.js';
 import type { CsvRecord, RecordBatch } from './csv-read.js';
 import { firstInvalidUtf8 } from './decode.js';
+import { WASM_BASE64 as SPLIT_WASM } from '../stats/wasm/split.js';
+import { ensureMemory, instantiateKernel, type KernelMemory } from '../stats/wasm/instantiate.js';
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -85,8 +87,13 @@ export class FastBatch implements RecordBatch {
 
   /** Room for one more record with up to `fields` more fields. */
   reserve(fields: number): void {
-    if (this.n === this.line.length) {
-      const size = this.n + 1;
+    this.reserveMany(1, fields);
+  }
+
+  /** Room for `records` more records with `fields` more fields between them. */
+  reserveMany(records: number, fields: number): void {
+    if (this.n + records > this.line.length) {
+      const size = this.n + records;
       this.line = grow(this.line, size);
       this.start = grow(this.start, size);
       this.end = grow(this.end, size);
@@ -300,6 +307,81 @@ export interface FastReaderOptions {
   partOfFile?: boolean;
   /** Updated as the reader goes: the line of the first byte not yet parsed. */
   position?: { line: number };
+  /** Split simple lines with the WebAssembly kernel where available (default true; false for tests that compare the two). */
+  wasm?: boolean;
+}
+
+interface SplitKernel {
+  memory: KernelMemory;
+  split: (p0: number, end: number, delimiter: number, delta: number, rec: number, fs: number, fe: number) => number;
+}
+
+const splitKernel = instantiateKernel<SplitKernel>(SPLIT_WASM);
+/** Where the kernel's input starts, and the largest buffer given to it (larger ones are split in JavaScript). */
+const KERNEL_INPUT = 512;
+const KERNEL_MAX_INPUT = 1 << 20;
+
+/**
+ * The simple lines of a buffer split by the WebAssembly kernel (src/stats/wasm/split.wat) instead
+ * of simpleRecord's byte loop, with the same records and fields. The buffer is copied into the
+ * kernel's memory once (load), then split from any line on (split), as often as the parser
+ * comes back to it after a line it parsed itself.
+ */
+class LineSplitter {
+  private bytes: Uint8Array;
+  private words: Int32Array;
+  private rec = 0;
+  private fs = 0;
+  private fe = 0;
+  private length = 0;
+
+  constructor(
+    private readonly kernel: SplitKernel,
+    private readonly delimiter: number,
+  ) {
+    this.bytes = new Uint8Array(kernel.memory.buffer);
+    this.words = new Int32Array(kernel.memory.buffer);
+    this.bytes.set(FORMULA_START, 0);
+  }
+
+  /** Copies b into the kernel's memory; false (and nothing copied) when b is too large. */
+  load(b: Buffer): boolean {
+    const n = b.length;
+    if (n > KERNEL_MAX_INPUT) return false;
+    // Room for the input (and 16 bytes the last loads may read past it), n / 2 records, n fields.
+    this.rec = (KERNEL_INPUT + n + 16 + 15) & ~15;
+    this.fs = this.rec + 16 * ((n >> 1) + 2);
+    this.fe = this.fs + 4 * (n + 2);
+    ensureMemory(this.kernel.memory, this.fe + 4 * (n + 2));
+    // The memory may have grown (here or for another reader), detaching the old views.
+    if (this.bytes.buffer !== this.kernel.memory.buffer) {
+      this.bytes = new Uint8Array(this.kernel.memory.buffer);
+      this.words = new Int32Array(this.kernel.memory.buffer);
+    }
+    this.bytes.set(b, KERNEL_INPUT);
+    this.bytes.fill(0, KERNEL_INPUT + n, KERNEL_INPUT + n + 16);
+    this.length = n;
+    return true;
+  }
+
+  /**
+   * Adds the simple lines from b[i] on to the batch (line numbers from `line`), up to the first
+   * line that is not simple or not ended; returns where that line starts (i if none was added).
+   */
+  split(i: number, batch: FastBatch, line: number): number {
+    const next = this.kernel.split(KERNEL_INPUT + i, KERNEL_INPUT + this.length, this.delimiter, -KERNEL_INPUT, this.rec, this.fs, this.fe);
+    if (next === i) return i;
+    const words = this.words;
+    const records = words[64]!;
+    const fields = words[65]!;
+    batch.reserveMany(records, fields);
+    const base = batch.nFields;
+    batch.fieldStart.set(words.subarray(this.fs >> 2, (this.fs >> 2) + fields), base);
+    batch.fieldEnd.set(words.subarray(this.fe >> 2, (this.fe >> 2) + fields), base);
+    batch.quoted.fill(0, base, base + fields);
+    for (let r = 0, o = this.rec >> 2; r < records; r++, o += 4) batch.push(line + r, words[o]!, words[o + 1]!, words[o + 2]!, words[o + 3]!);
+    return next;
+  }
 }
 
 /**
@@ -310,11 +392,16 @@ export interface FastReaderOptions {
 class ChunkParser {
   line = 1; // line of the first byte of the unparsed data
   failure: RapportError | undefined;
+  private readonly splitter: LineSplitter | undefined;
 
   constructor(
     private readonly name: string,
     private readonly delimiter: number,
-  ) {}
+    wasm: boolean,
+  ) {
+    const plain = delimiter !== QUOTE && delimiter !== LF && delimiter !== CR && delimiter < 0x80;
+    this.splitter = wasm && splitKernel && plain ? new LineSplitter(splitKernel, delimiter) : undefined;
+  }
 
   private fail(code: string, message: string, atLine: number, hint: string): RapportError {
     return inputError(code, message, { location: { file: this.name, line: atLine }, hint });
@@ -370,6 +457,7 @@ class ChunkParser {
     const n = b.length;
     let line = this.line;
     let nextQuote = b.indexOf(QUOTE);
+    const splitter = this.splitter?.load(b) ? this.splitter : undefined;
     try {
       for (;;) {
         // Skip empty lines.
@@ -382,7 +470,16 @@ class ChunkParser {
           i++;
         }
         if (i >= n) return i;
-        // The common case: a record on one line without quotes, split with one comparison a byte.
+        // The common case: records on one line without quotes, split by the kernel, or by the loop below.
+        if (splitter) {
+          const before = batch.n;
+          const next = splitter.split(i, batch, line);
+          if (next !== i) {
+            line += batch.n - before;
+            i = next;
+            continue;
+          }
+        }
         if (nextQuote !== -1 && nextQuote < i) nextQuote = b.indexOf(QUOTE, i);
         const lf = b.indexOf(LF, i);
         if (lf !== -1 && (nextQuote === -1 || nextQuote > lf)) {
@@ -511,7 +608,7 @@ class ChunkParser {
  */
 export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts: FastReaderOptions): AsyncGenerator<FastBatch> {
   const { name } = opts;
-  const parser = new ChunkParser(name, opts.delimiter);
+  const parser = new ChunkParser(name, opts.delimiter, opts.wasm !== false);
   if (opts.line !== undefined) parser.line = opts.line;
   const batch = new FastBatch();
   let carry: Buffer | undefined;

@@ -9,6 +9,7 @@
  * `addBlock` is the kernel where WebAssembly SIMD is available (Node 16.4 and later), else the loop.
  */
 import { WASM_BASE64 } from './wasm/cross.js';
+import { ensureMemory, instantiateKernel, type KernelMemory } from './wasm/instantiate.js';
 
 /** Rows gathered before their cross-products are summed. */
 export const BLOCK = 64;
@@ -53,27 +54,9 @@ export const addBlockJs: AddBlock = (block, wBlock, t, n, k, total, cross, tx) =
   }
 };
 
-/** The parts of the WebAssembly API used here (the TypeScript libs for Node do not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
 interface CrossKernel {
-  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  memory: KernelMemory;
   cross: (k: number, n: number, wOff: number, tOff: number, oOff: number, withT: number) => void;
-}
-
-/** The kernel, instantiated once per thread; undefined where WebAssembly SIMD is not available. */
-function instantiate(): CrossKernel | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!wasm) return undefined;
-  try {
-    const module = new wasm.Module(Buffer.from(WASM_BASE64, 'base64'));
-    return new wasm.Instance(module, {}).exports as CrossKernel;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -89,9 +72,7 @@ function wasmAddBlock(kernel: CrossKernel): AddBlock {
     const tOff = 2 * k * column;
     const oOff = tOff + column;
     const bytes = oOff + (2 * k + (k * (k + 1)) / 2) * 8;
-    if (bytes > kernel.memory.buffer.byteLength) {
-      kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / 65536));
-    }
+    ensureMemory(kernel.memory, bytes);
     // A grown memory has a new buffer (the old views are detached).
     if (mem.buffer !== kernel.memory.buffer) mem = new Float64Array(kernel.memory.buffer);
     mem.set(block.subarray(0, k * BLOCK), 0);
@@ -109,7 +90,7 @@ function wasmAddBlock(kernel: CrossKernel): AddBlock {
   };
 }
 
-const kernel = instantiate();
+const kernel = instantiateKernel<CrossKernel>(WASM_BASE64);
 
 /** The WebAssembly version, where available (exported for the tests that compare the two). */
 export const addBlockWasm: AddBlock | undefined = kernel && wasmAddBlock(kernel);

@@ -3,13 +3,17 @@
  * chunks of random size (the fast path) and as UTF-16 (csv-parse), must give the same records with
  * the same line numbers, or fail with the same error code on the same line.
  */
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RapportError } from '../../src/errors.js';
-import { cellText, FastRecord, RepeatedCell } from '../../src/io/fast-csv.js';
+import { cellText, type FastBatch, fastBatches, FastRecord, RepeatedCell } from '../../src/io/fast-csv.js';
 import { readSession } from '../../src/io/presets.js';
 import { openTable } from '../../src/io/table.js';
+import { WASM_BASE64 } from '../../src/stats/wasm/split.js';
+// @ts-expect-error: a plain JavaScript build script without type declarations
+import { compileWat, kernelModule } from '../../src/stats/wasm/compile.mjs';
 
 type Outcome = { header: string[]; rows: Array<{ line: number; fields: string[] }> } | { error: string; line: number | undefined };
 
@@ -94,6 +98,61 @@ describe('fast reader = csv-parse', () => {
     const b = await read(utf16(t), []);
     expect(a.outcome).toEqual(b.outcome);
     expect(a.outcome).toEqual({ error: 'CSV_RAGGED_ROW', line: 60_062 });
+  }, 60_000);
+});
+
+/** Everything a batch records, batch by batch (or the error), read with or without the WebAssembly line splitter. */
+async function batchDump(bytes: Buffer, chunkSizes: number[], delimiter: number, wasm: boolean): Promise<unknown[]> {
+  const chunks: Buffer[] = [];
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const n = chunkSizes.length > 0 ? chunkSizes[k % chunkSizes.length]! : bytes.length;
+    chunks.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  const out: unknown[] = [];
+  const dump = (b: FastBatch) => {
+    const f = b.nFields;
+    return {
+      records: [b.line, b.start, b.end, b.field, b.count, b.formulaLike].map((a) => [...a.subarray(b.first, b.n)]),
+      fields: [b.fieldStart, b.fieldEnd, b.quoted].map((a) => [...a.subarray(0, f)]),
+    };
+  };
+  try {
+    for await (const b of fastBatches(Readable.from(chunks), { name: 'x.csv', delimiter, wasm })) out.push(dump(b));
+  } catch (err) {
+    if (!(err instanceof RapportError)) throw err;
+    out.push({ error: err.code, line: err.location?.line });
+  }
+  return out;
+}
+
+describe('WebAssembly line splitter (src/stats/wasm/split.wat) = the JavaScript loop', () => {
+  it('is committed as compiled from split.wat (run npm run generate after editing it)', async () => {
+    const source = readFileSync(new URL('../../src/stats/wasm/split.wat', import.meta.url), 'utf8');
+    const bytes: Uint8Array = await compileWat('split.wat', source);
+    expect(Buffer.from(bytes).toString('base64')).toBe(WASM_BASE64);
+    expect(readFileSync(new URL('../../src/stats/wasm/split.ts', import.meta.url), 'utf8')).toBe(kernelModule('split.wat', bytes));
+  });
+
+  it('gives the same batches, field bounds, formula flags and line numbers, or the same error', async () => {
+    const piece = fc.constantFrom('a', '12', ' ', 'é', ',', ';', '\t', '"', '""', '\n', '\r\n', '\r', '\n\n', '=x', '-2', '+', '@', 'abcdefghijklmnopq', ',,,,,,,,,,,,,,,,,');
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 80 }), fc.constantFrom(0x2c, 0x3b, 0x09), fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 5 }), async (p, delimiter, sizes) => {
+        const bytes = Buffer.from(p.join(''), 'utf8');
+        const js = await batchDump(bytes, sizes, delimiter, false);
+        expect(await batchDump(bytes, sizes, delimiter, true), JSON.stringify(p.join(''))).toEqual(js);
+      }),
+      { numRuns: 1500 },
+    );
+  }, 120_000);
+
+  it('on large buffers: lines across chunks, a line over 64 KB, a chunk over 1 MB, the memory grown', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 30_000; i++) lines.push(i === 500 ? `x,${'y'.repeat(70_000)}` : i % 997 === 3 ? `"q${i}",${i % 7}` : `r${i},${i % 7},=z,${i}`);
+    const bytes = Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
+    for (const sizes of [[256 << 10], [65_536, 1 << 21], []]) {
+      expect(await batchDump(bytes, sizes, 0x2c, true)).toEqual(await batchDump(bytes, sizes, 0x2c, false));
+    }
   }, 60_000);
 });
 
