@@ -46,6 +46,8 @@ export class FastBatch implements RecordBatch {
   count = new Int32Array(1024);
   /** 1 when some field of the record starts with a character a spreadsheet may run as a formula (= + - @ tab CR). */
   formulaLike = new Uint8Array(1024);
+  /** The number of the WebAssembly kernel's load that holds this batch's bytes, or -1 (see DigitRows). */
+  epoch = -1;
   nFields = 0;
   fieldStart = new Int32Array(1 << 14);
   fieldEnd = new Int32Array(1 << 14);
@@ -68,6 +70,7 @@ export class FastBatch implements RecordBatch {
 
   reset(buf: Buffer): void {
     this.buf = buf;
+    this.epoch = -1;
     this.first = 0;
     this.n = 0;
     this.nFields = 0;
@@ -314,62 +317,102 @@ export interface FastReaderOptions {
 interface SplitKernel {
   memory: KernelMemory;
   split: (p0: number, end: number, delimiter: number, delta: number, rec: number, fs: number, fe: number) => number;
+  items: (
+    nrec: number, rec: number, fs: number, fe: number, input: number,
+    cols: number, rev: number, n: number, min: number, max: number,
+    sc: number, sci: number, ns: number,
+    ans: number, vals: number, sums: number, tmp: number,
+  ) => number;
 }
 
-const splitKernel = instantiateKernel<SplitKernel>(SPLIT_WASM);
-/** Where the kernel's input starts, and the largest buffer given to it (larger ones are split in JavaScript). */
-const KERNEL_INPUT = 512;
+/**
+ * The kernel's memory, in bytes: the formula table at 0, the counts of the last split at 256,
+ * PLAN_SLOTS plans for `items` (PLAN_BYTES each) from PLANS, and from INPUT the buffer loaded, then
+ * the split's records and fields, then the copies and results of `items`.
+ */
+const PLANS = 512;
+const PLAN_BYTES = 16_384;
+const PLAN_SLOTS = 8;
+const INPUT = PLANS + PLAN_SLOTS * PLAN_BYTES;
+/** The largest buffer given to the kernel (larger ones are split in JavaScript). */
 const KERNEL_MAX_INPUT = 1 << 20;
+const align16 = (n: number): number => (n + 15) & ~15;
+
+/** One questionnaire's one-digit items, for DigitRows: as ScoringPlan.digits, with its scales' item indices. */
+export interface DigitPlan {
+  columns: Int32Array;
+  reverse: Uint8Array;
+  min: number;
+  max: number;
+  scales: ReadonlyArray<ArrayLike<number>>;
+}
 
 /**
- * The simple lines of a buffer split by the WebAssembly kernel (src/stats/wasm/split.wat) instead
- * of simpleRecord's byte loop, with the same records and fields. The buffer is copied into the
- * kernel's memory once (load), then split from any line on (split), as often as the parser
- * comes back to it after a line it parsed itself.
+ * The WebAssembly kernel (src/stats/wasm/split.wat), one per thread, shared by its readers:
+ * - split: the simple lines of a buffer split as simpleRecord's byte loop splits them, with the
+ *   same records and fields. The buffer is copied into the kernel's memory once (load), then split
+ *   from any line on, as often as the parser comes back to it after a line it parsed itself.
+ * - items: the one-digit answers of a whole batch (DigitRows), while the batch's buffer is the one
+ *   loaded (each load has a number, `loads`; a batch keeps the one that holds its bytes).
  */
-class LineSplitter {
+class WasmLines {
+  /** How many buffers have been loaded: the number of the one in memory now. */
+  loads = 0;
   private bytes: Uint8Array;
   private words: Int32Array;
   private rec = 0;
   private fs = 0;
   private fe = 0;
+  /** Where the memory past the split's records and fields starts. */
+  private free = 0;
   private length = 0;
+  /** The batch (and its load) whose field bounds were last copied for `items`, at `copied`. */
+  private copiedBatch: FastBatch | undefined;
+  private copiedLoad = -1;
+  private copied = { fs: 0, fe: 0, rec: 0, end: 0 };
+  /** The plans in the PLAN_SLOTS slots, and the next slot to reuse. */
+  private readonly slotPlans: Array<DigitPlan | undefined> = new Array(PLAN_SLOTS).fill(undefined);
+  private nextSlot = 0;
 
-  constructor(
-    private readonly kernel: SplitKernel,
-    private readonly delimiter: number,
-  ) {
+  constructor(private readonly kernel: SplitKernel) {
+    ensureMemory(kernel.memory, INPUT + 65_536);
     this.bytes = new Uint8Array(kernel.memory.buffer);
     this.words = new Int32Array(kernel.memory.buffer);
     this.bytes.set(FORMULA_START, 0);
   }
 
-  /** Copies b into the kernel's memory; false (and nothing copied) when b is too large. */
-  load(b: Buffer): boolean {
-    const n = b.length;
-    if (n > KERNEL_MAX_INPUT) return false;
-    // Room for the input (and 16 bytes the last loads may read past it), n / 2 records, n fields.
-    this.rec = (KERNEL_INPUT + n + 16 + 15) & ~15;
-    this.fs = this.rec + 16 * ((n >> 1) + 2);
-    this.fe = this.fs + 4 * (n + 2);
-    ensureMemory(this.kernel.memory, this.fe + 4 * (n + 2));
-    // The memory may have grown (here or for another reader), detaching the old views.
+  private grow(bytes: number): void {
+    ensureMemory(this.kernel.memory, bytes);
+    // A grown memory has a new buffer (the old views are detached).
     if (this.bytes.buffer !== this.kernel.memory.buffer) {
       this.bytes = new Uint8Array(this.kernel.memory.buffer);
       this.words = new Int32Array(this.kernel.memory.buffer);
     }
-    this.bytes.set(b, KERNEL_INPUT);
-    this.bytes.fill(0, KERNEL_INPUT + n, KERNEL_INPUT + n + 16);
+  }
+
+  /** Copies b into the kernel's memory: the load's number, or -1 (nothing copied) when b is too large. */
+  load(b: Buffer): number {
+    const n = b.length;
+    if (n > KERNEL_MAX_INPUT) return -1;
+    // Room for the input (and 16 bytes the last loads may read past it), n / 2 records, n fields.
+    this.rec = align16(INPUT + n + 16);
+    this.fs = this.rec + 16 * ((n >> 1) + 2);
+    this.fe = this.fs + 4 * (n + 2);
+    this.free = align16(this.fe + 4 * (n + 2));
+    this.grow(this.free);
+    this.bytes.set(b, INPUT);
+    this.bytes.fill(0, INPUT + n, INPUT + n + 16);
     this.length = n;
-    return true;
+    this.copiedBatch = undefined;
+    return ++this.loads;
   }
 
   /**
-   * Adds the simple lines from b[i] on to the batch (line numbers from `line`), up to the first
-   * line that is not simple or not ended; returns where that line starts (i if none was added).
+   * Adds the simple lines from b[i] on (b loaded) to the batch, line numbers from `line`, up to the
+   * first line that is not simple or not ended; returns where that line starts (i if none was added).
    */
-  split(i: number, batch: FastBatch, line: number): number {
-    const next = this.kernel.split(KERNEL_INPUT + i, KERNEL_INPUT + this.length, this.delimiter, -KERNEL_INPUT, this.rec, this.fs, this.fe);
+  split(i: number, delimiter: number, batch: FastBatch, line: number): number {
+    const next = this.kernel.split(INPUT + i, INPUT + this.length, delimiter, -INPUT, this.rec, this.fs, this.fe);
     if (next === i) return i;
     const words = this.words;
     const records = words[64]!;
@@ -382,6 +425,109 @@ class LineSplitter {
     for (let r = 0, o = this.rec >> 2; r < records; r++, o += 4) batch.push(line + r, words[o]!, words[o + 1]!, words[o + 2]!, words[o + 3]!);
     return next;
   }
+
+  /** The slot holding the plan (written there if it is not), or -1 if the plan does not fit one. */
+  private slotOf(plan: DigitPlan): number {
+    for (let k = 0; k < PLAN_SLOTS; k++) if (this.slotPlans[k] === plan) return k;
+    const n = plan.columns.length;
+    const listed = plan.scales.reduce((a, s) => a + s.length, 0);
+    if (4 * n + align16(n) + 8 * plan.scales.length + 4 * listed > PLAN_BYTES) return -1;
+    const k = this.nextSlot;
+    this.nextSlot = (k + 1) % PLAN_SLOTS;
+    const at = PLANS + k * PLAN_BYTES;
+    const words = this.words;
+    words.set(plan.columns, at >> 2);
+    this.bytes.set(plan.reverse, at + 4 * n);
+    let p = (at + 4 * n + align16(n)) >> 2;
+    let listedAt = p + 2 * plan.scales.length;
+    let start = 0;
+    for (const items of plan.scales) {
+      words[p++] = start;
+      words[p++] = items.length;
+      for (let t = 0; t < items.length; t++) words[listedAt++] = items[t]!;
+      start += items.length;
+    }
+    this.slotPlans[k] = plan;
+    return k;
+  }
+
+  /** DigitRows.read for a batch whose bytes are loaded now: false if the plan does not fit the kernel. */
+  items(batch: FastBatch, plan: DigitPlan, out: DigitRows): boolean {
+    const slot = this.slotOf(plan);
+    if (slot < 0) return false;
+    const nrec = batch.n - batch.first;
+    const n = plan.columns.length;
+    const ns = plan.scales.length;
+    if (this.copiedBatch !== batch || this.copiedLoad !== batch.epoch) {
+      // The batch's field bounds and its records' first fields, copied once for all its plans.
+      const f = batch.nFields;
+      const fs = this.free;
+      const fe = align16(fs + 4 * f);
+      const rec = align16(fe + 4 * f);
+      const end = align16(rec + 4 * nrec);
+      this.grow(end);
+      this.words.set(batch.fieldStart.subarray(0, f), fs >> 2);
+      this.words.set(batch.fieldEnd.subarray(0, f), fe >> 2);
+      this.words.set(batch.field.subarray(batch.first, batch.n), rec >> 2);
+      this.copied = { fs, fe, rec, end };
+      this.copiedBatch = batch;
+      this.copiedLoad = batch.epoch;
+    }
+    const { fs, fe, rec, end } = this.copied;
+    const ans = end;
+    const vals = out.wantValues ? align16(ans + 4 * nrec) : 0;
+    const sums = align16((vals || ans + 4 * nrec) + (out.wantValues ? 8 * nrec * n : 0));
+    const tmp = align16(sums + 8 * nrec * ns);
+    this.grow(tmp + 4 * n);
+    const at = PLANS + slot * PLAN_BYTES;
+    const sc = at + 4 * n + align16(n);
+    this.kernel.items(nrec, rec, fs, fe, INPUT, at, at + 4 * n, n, plan.min, plan.max, sc, sc + 8 * ns, ns, ans, vals, sums, tmp);
+    out.take(this.kernel.memory.buffer, nrec, ans, vals, sums);
+    return true;
+  }
+}
+
+const splitKernel = instantiateKernel<SplitKernel>(SPLIT_WASM);
+const wasmLines = splitKernel && new WasmLines(splitKernel);
+
+/**
+ * One questionnaire's answers for every record of a batch at once, read by the WebAssembly kernel
+ * when they are all one-digit answers or empty (what FastRecord.digits reads one row at a time):
+ * for batch record j, `answered[j]` (-1: read that record with readItems), its values (reverse-keyed,
+ * NaN when empty) at values[j * n …] if asked for, and each scale's sum and number of answered
+ * items at sums[(j * scales + s) * 2 …]. Sums of whole numbers are exact, so a scale score made from
+ * them is the one scoreItems makes. Valid until the next read.
+ */
+export class DigitRows {
+  answered = new Int32Array(0);
+  values = new Float64Array(0);
+  sums = new Int32Array(0);
+
+  constructor(
+    readonly plan: DigitPlan,
+    readonly wantValues: boolean,
+  ) {}
+
+  /** Reads the batch's records; false when it cannot (not a byte-level batch, no WebAssembly, bytes no longer loaded). */
+  read(batch: RecordBatch): boolean {
+    if (wasmLines === undefined || !(batch instanceof FastBatch) || batch.epoch !== wasmLines.loads || batch.epoch < 0) return false;
+    return wasmLines.items(batch, this.plan, this);
+  }
+
+  /** Copies the kernel's results out of its memory. */
+  take(memory: ArrayBuffer, nrec: number, ans: number, vals: number, sums: number): void {
+    const n = this.plan.columns.length;
+    const ns = this.plan.scales.length;
+    if (this.answered.length < nrec) {
+      const size = Math.max(nrec, 2 * this.answered.length);
+      this.answered = new Int32Array(size);
+      this.sums = new Int32Array(size * ns * 2);
+      if (this.wantValues) this.values = new Float64Array(size * n);
+    }
+    this.answered.set(new Int32Array(memory, ans, nrec));
+    this.sums.set(new Int32Array(memory, sums, nrec * ns * 2));
+    if (this.wantValues) this.values.set(new Float64Array(memory, vals, nrec * n));
+  }
 }
 
 /**
@@ -392,7 +538,7 @@ class LineSplitter {
 class ChunkParser {
   line = 1; // line of the first byte of the unparsed data
   failure: RapportError | undefined;
-  private readonly splitter: LineSplitter | undefined;
+  private readonly kernel: WasmLines | undefined;
 
   constructor(
     private readonly name: string,
@@ -400,7 +546,7 @@ class ChunkParser {
     wasm: boolean,
   ) {
     const plain = delimiter !== QUOTE && delimiter !== LF && delimiter !== CR && delimiter < 0x80;
-    this.splitter = wasm && splitKernel && plain ? new LineSplitter(splitKernel, delimiter) : undefined;
+    this.kernel = wasm && plain ? wasmLines : undefined;
   }
 
   private fail(code: string, message: string, atLine: number, hint: string): RapportError {
@@ -457,7 +603,8 @@ class ChunkParser {
     const n = b.length;
     let line = this.line;
     let nextQuote = b.indexOf(QUOTE);
-    const splitter = this.splitter?.load(b) ? this.splitter : undefined;
+    batch.epoch = this.kernel ? this.kernel.load(b) : -1;
+    const kernel = batch.epoch >= 0 ? this.kernel : undefined;
     try {
       for (;;) {
         // Skip empty lines.
@@ -471,9 +618,9 @@ class ChunkParser {
         }
         if (i >= n) return i;
         // The common case: records on one line without quotes, split by the kernel, or by the loop below.
-        if (splitter) {
+        if (kernel) {
           const before = batch.n;
-          const next = splitter.split(i, batch, line);
+          const next = kernel.split(i, this.delimiter, batch, line);
           if (next !== i) {
             line += batch.n - before;
             i = next;

@@ -9,13 +9,13 @@ import type { ReadOptions } from '../io/table.js';
 import { usageError } from '../errors.js';
 import { naturalOrder } from '../report/format.js';
 import type { LoadedInstrument } from '../instrument/types.js';
-import { type ItemValues, newItemValues, readItems, type ScoringPlan } from '../scoring/score.js';
+import { digitRowsFor, type ItemValues, newItemValues, readItems, type ScoringPlan } from '../scoring/score.js';
 import type { RecordBatch } from '../io/csv-read.js';
 import { collectInParts, type PartInput, partInput, partPlans, planSplit, type RunningPart } from '../parallel/parts.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { analyseMoments, analyseScale, type MissingMode } from '../reliability/analyse.js';
 import { MomentAccumulator, type MomentSums } from '../stats/moments.js';
-import { cellText } from '../io/fast-csv.js';
+import { cellText, type DigitRows } from '../io/fast-csv.js';
 import type { Scale } from '../instrument/types.js';
 import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
 
@@ -155,6 +155,8 @@ class MomentCollector {
   problemCount = 0;
   rows = 0;
   private readonly scratch: ItemValues[];
+  /** Each plan's batch reader for one-digit answers (src/io/fast-csv.ts DigitRows), if it has one. */
+  private readonly digitRows: Array<DigitRows | undefined>;
 
   constructor(
     private readonly plans: readonly ScoringPlan[],
@@ -171,6 +173,7 @@ class MomentCollector {
       });
     });
     this.scratch = plans.map(newItemValues);
+    this.digitRows = plans.map((p) => digitRowsFor(p, true));
   }
 
   accumulator(l: ScaleLayout, group: number): MomentAccumulator {
@@ -178,7 +181,8 @@ class MomentCollector {
   }
 
   add(batch: RecordBatch): void {
-    const { plans, layout, byIndex, groupIds, listwise, problems } = this;
+    const { plans, layout, byIndex, groupIds, listwise, problems, digitRows } = this;
+    const read = digitRows.map((d) => (d?.read(batch) === true ? d : undefined));
     for (let r = 0; r < batch.length; r++) {
       const record = batch.at(r);
       let group = 0;
@@ -190,21 +194,34 @@ class MomentCollector {
       }
       for (let k = 0; k < plans.length; k++) {
         const plan = plans[k]!;
-        const items = readItems(plan, record, this.scratch[k]);
-        if (items.problems.length > 0) {
-          this.problemCount += items.problems.length;
-          for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
+        const n = plan.columns.length;
+        // The row's values: read with the batch (one-digit answers), else here.
+        const rows = read[k];
+        let values: Float64Array;
+        let offset = 0;
+        let answeredItems: number;
+        if (rows !== undefined && rows.answered[r]! >= 0) {
+          values = rows.values;
+          offset = r * n;
+          answeredItems = rows.answered[r]!;
+        } else {
+          const items = readItems(plan, record, this.scratch[k]);
+          if (items.problems.length > 0) {
+            this.problemCount += items.problems.length;
+            for (const problem of items.problems) if (problems.length < MAX_KEPT_PROBLEMS) problems.push({ line: record.line, instrument: plan.instrument.id, problem });
+          }
+          values = items.values;
+          answeredItems = items.answered;
         }
-        const values = items.values;
         for (const l of layout[k]!) {
           const cols = l.columns;
           // The whole instrument answered (most rows) answers every scale.
-          if (items.answered !== values.length) {
+          if (answeredItems !== n) {
             let answered = 0;
-            for (let j = 0; j < cols.length; j++) if (values[cols[j]!]! === values[cols[j]!]!) answered++;
+            for (let j = 0; j < cols.length; j++) if (values[offset + cols[j]!]! === values[offset + cols[j]!]!) answered++;
             if (answered === 0 || (listwise && answered < cols.length)) continue;
           }
-          this.accumulator(l, group).addColumns(values, cols);
+          this.accumulator(l, group).addColumns(values, cols, offset);
         }
       }
       this.rows++;

@@ -14,11 +14,11 @@ import type { Instrument, LoadedInstrument } from '../instrument/types.js';
 import type { RecordBatch } from '../io/csv-read.js';
 import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
 import { csvField, escapeFormula, toCsv } from '../report/csv.js';
-import { FastRecord } from '../io/fast-csv.js';
+import { type DigitRows, FastRecord } from '../io/fast-csv.js';
 import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import { type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreItems } from '../scoring/score.js';
+import { digitRowsFor, type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreDigitRow, scoreItems } from '../scoring/score.js';
 import { type InputHooks, prepareInput } from './prepare.js';
 
 export interface ScoreJobOptions {
@@ -80,6 +80,9 @@ class RowScorer {
   problemRows: string[][] = [];
   private readonly scratch: ItemValues[];
   private readonly scores: InstrumentScore[];
+  /** Each plan's batch reader for one-digit answers (src/io/fast-csv.ts DigitRows), if it has one; and whether it read this batch. */
+  private readonly digitRows: Array<DigitRows | undefined>;
+  private readonly digitBatch: boolean[];
 
   constructor(
     private readonly header: readonly string[],
@@ -90,6 +93,8 @@ class RowScorer {
     this.tallies = instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 }));
     this.scratch = plans.map(newItemValues);
     this.scores = plans.map(newInstrumentScore);
+    this.digitRows = plans.map((p) => digitRowsFor(p, false));
+    this.digitBatch = plans.map(() => false);
   }
 
   /** Whether a row's raw bytes cannot be copied because a cell must be neutralised as a formula. */
@@ -102,10 +107,13 @@ class RowScorer {
   add(batch: RecordBatch): void {
     const { plans, scores, scratch, buffer, instruments } = this;
     const { json, copyRaw, escape, digits } = this.opts;
+    const { digitRows, digitBatch } = this;
+    for (let k = 0; k < plans.length; k++) digitBatch[k] = digitRows[k]?.read(batch) === true;
     for (let j = 0; j < batch.length; j++) {
       const record = batch.at(j);
       for (let k = 0; k < plans.length; k++) {
-        const s = scoreItems(plans[k]!, readItems(plans[k]!, record, scratch[k]), scores[k]);
+        const rows = digitBatch[k] ? digitRows[k]! : undefined;
+        const s = rows !== undefined && rows.answered[j]! >= 0 ? scoreDigitRow(plans[k]!, rows, j, scores[k]!) : scoreItems(plans[k]!, readItems(plans[k]!, record, scratch[k]), scores[k]);
         const tally = this.tallies[k]!;
         tally.counts[s.status]++;
         if (s.problems.length > 0) {

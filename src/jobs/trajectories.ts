@@ -10,7 +10,7 @@ import { usageError } from '../errors.js';
 import type { LoadedInstrument, Scale } from '../instrument/types.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { parseDecimal } from '../scoring/response.js';
-import { type ItemValues, newItemValues, readItems, scaleScoreOf, type ScoringPlan } from '../scoring/score.js';
+import { digitRowsFor, digitScaleScore, type ItemValues, newItemValues, readItems, scaleScoreOf, type ScoringPlan } from '../scoring/score.js';
 import { RowStore, type RowStoreData } from '../stats/item-matrix.js';
 import { rawAlphaOf } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
@@ -19,7 +19,7 @@ import { type Administration, buildSeries } from '../trajectory/series.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
 import type { CsvRecord, RecordBatch } from '../io/csv-read.js';
 import { collectInParts, type PartInput, partInput, partPlans, planSplit, type RunningPart } from '../parallel/parts.js';
-import { cellText, FastRecord, RepeatedCell } from '../io/fast-csv.js';
+import { cellText, type DigitRows, FastRecord, RepeatedCell } from '../io/fast-csv.js';
 import { type Preset, readSession, resolveRoles, type SessionSource } from '../io/presets.js';
 import type { SkippedRow } from '../io/table.js';
 
@@ -120,6 +120,8 @@ class AdminCollector {
   baseRows = 0;
   rows = 0;
   private readonly scratch: ItemValues | undefined;
+  /** The plan's batch reader for one-digit answers (src/io/fast-csv.ts DigitRows), if it has one. */
+  private readonly digitRows: DigitRows | undefined;
   // Ids repeat row after row in a long file: their strings are reused while the bytes are the same.
   private readonly clientCell: RepeatedCell;
   private readonly therapistCell: RepeatedCell | undefined;
@@ -136,6 +138,7 @@ class AdminCollector {
   ) {
     this.itemValues = new RowStore(setup.scaleItems.length, setup.smallItems);
     this.scratch = plan ? newItemValues(plan) : undefined;
+    this.digitRows = plan ? digitRowsFor(plan, setup.needAlpha) : undefined;
     this.clientCell = new RepeatedCell(setup.roles.client);
     this.therapistCell = setup.roles.therapist >= 0 ? new RepeatedCell(setup.roles.therapist) : undefined;
   }
@@ -144,6 +147,7 @@ class AdminCollector {
     const { header, plan, admins, problems, clientCell, therapistCell } = this;
     const { roles, scoreCol, scaleIndex, scaleItems, needAlpha } = this.setup;
     const sessionCol = roles.session.index;
+    const rows = this.digitRows?.read(batch) === true ? this.digitRows : undefined;
     for (let j = 0; j < batch.length; j++) {
       const record = batch.at(j);
       this.rows++;
@@ -164,7 +168,11 @@ class AdminCollector {
         continue;
       }
       let score: number | null = null;
-      if (plan) {
+      if (plan && rows !== undefined && rows.answered[j]! >= 0) {
+        // Read with the batch: one-digit answers, no problems.
+        score = digitScaleScore(plan, rows, j, scaleIndex);
+        if (needAlpha) this.itemValues.push(rows.values, scaleItems, j * plan.columns.length);
+      } else if (plan) {
         const items = readItems(plan, record, this.scratch);
         score = scaleScoreOf(plan, items, scaleIndex);
         for (const p of items.problems) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });

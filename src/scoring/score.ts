@@ -7,6 +7,7 @@
  * invalid value among the scale's items, gives no score.
  */
 import type { Instrument, ScaleMethod } from '../instrument/types.js';
+import { DigitRows } from '../io/fast-csv.js';
 import { buildResponseParser, type ParsedResponse, parseResponse, type ResponseParser, type ResponseProblemCode, reverseKey } from './response.js';
 
 export type InstrumentStatus = 'ok' | 'prorated' | 'incomplete' | 'invalid';
@@ -238,6 +239,53 @@ function scoreScaleOf(plan: ScoringPlan, items: ItemValues, k: number, scales: A
   const state = scaleState(n, idx.length, bad, sc.maxMissing);
   scales[k] = state <= PRORATED ? scaleScore(sum, n, idx.length, sc.method) : null;
   return state;
+}
+
+/**
+ * A DigitRows reader for the plan (every record of a batch read at once by the WebAssembly kernel),
+ * when its valid answers are all one digit; `values` if the caller needs the item values, not only
+ * the scale sums.
+ */
+export function digitRowsFor(plan: ScoringPlan, values: boolean): DigitRows | undefined {
+  if (!plan.digits) return undefined;
+  const { min, max } = plan.parser.scale;
+  return new DigitRows({ columns: plan.digits.columns, reverse: plan.digits.reverse, min, max, scales: plan.scales.map((s) => Int32Array.from(s.items)) }, values);
+}
+
+/**
+ * scoreItems for batch record j read by DigitRows (rows.answered[j] >= 0): each scale from the sum
+ * and count of its answered items. Those are whole numbers summed exactly, so this is the score,
+ * state and status scoreItems gives for the same row. Into `out`, which is returned.
+ */
+export function scoreDigitRow(plan: ScoringPlan, rows: DigitRows, j: number, out: InstrumentScore): InstrumentScore {
+  const { sums } = rows;
+  const scales = out.scales;
+  const ns = plan.scales.length;
+  let worst = OK;
+  for (let k = 0, at = j * ns * 2; k < ns; k++, at += 2) {
+    const state = digitScale(plan, k, sums[at]!, sums[at + 1]!, scales);
+    if (state > worst) worst = state;
+  }
+  out.answered = rows.answered[j]!;
+  out.status = STATUSES[worst]!;
+  out.problems = NO_PROBLEMS;
+  return out;
+}
+
+/** Scale k from the sum and count of its answered items (none invalid): its score into scales[k]; returns its state. */
+function digitScale(plan: ScoringPlan, k: number, sum: number, n: number, scales: Array<number | null>): number {
+  const sc = plan.scales[k]!;
+  const len = sc.items.length;
+  const state = scaleState(n, len, false, sc.maxMissing);
+  scales[k] = state <= PRORATED ? scaleScore(sum, n, len, sc.method) : null;
+  return state;
+}
+
+/** Only scale k's score of batch record j read by DigitRows, as scaleScoreOf gives it. */
+export function digitScaleScore(plan: ScoringPlan, rows: DigitRows, j: number, k: number): number | null {
+  const at = (j * plan.scales.length + k) * 2;
+  digitScale(plan, k, rows.sums[at]!, rows.sums[at + 1]!, oneScale);
+  return oneScale[k] ?? null;
 }
 
 const oneScale: Array<number | null> = [];

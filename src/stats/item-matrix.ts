@@ -37,8 +37,8 @@ export class RowStore {
   static fitsSmall(scale: { min: number; max: number; continuous?: boolean }): boolean {
     return scale.continuous !== true && Number.isInteger(scale.min) && Number.isInteger(scale.max) && scale.min >= 0 && scale.max < 255;
   }
-  /** Appends the row `row[columns[j]]` (all of `row` when columns is not given). */
-  push(row: ArrayLike<number>, columns?: readonly number[]): void {
+  /** Appends the row `row[offset + columns[j]]` (all of `row` from offset when columns is not given). */
+  push(row: ArrayLike<number>, columns?: readonly number[], offset = 0): void {
     const k = this.cols;
     if ((this.rows + 1) * k > this.data.length) {
       const next = this.small ? new Uint8Array(this.data.length * 2) : new Float64Array(this.data.length * 2);
@@ -50,12 +50,12 @@ export class RowStore {
     if (this.small) {
       const data = this.data as Uint8Array;
       for (let j = 0; j < k; j++) {
-        const v = row[columns ? columns[j]! : j]!;
+        const v = row[offset + (columns ? columns[j]! : j)]!;
         data[o + j] = v === v ? v : 255;
       }
     } else {
       const data = this.data as Float64Array;
-      for (let j = 0; j < k; j++) data[o + j] = row[columns ? columns[j]! : j]!;
+      for (let j = 0; j < k; j++) data[o + j] = row[offset + (columns ? columns[j]! : j)]!;
     }
     this.rows++;
   }

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Instrument } from '../../src/instrument/types.js';
 import { reverseKey } from '../../src/scoring/response.js';
 import { openTable } from '../../src/io/table.js';
-import { buildScoringPlan, readItems, scoreRow, scoreScale } from '../../src/scoring/score.js';
+import { FastRecord } from '../../src/io/fast-csv.js';
+import { buildScoringPlan, digitRowsFor, digitScaleScore, newInstrumentScore, readItems, scaleScoreOf, scoreDigitRow, scoreItems, scoreRow, scoreScale } from '../../src/scoring/score.js';
 
 const NaN_ = Number.NaN;
 
@@ -117,4 +118,90 @@ describe('readItems on the byte-level reader', () => {
       { numRuns: 300 },
     );
   });
+});
+
+describe('DigitRows: a batch read at once by the WebAssembly kernel', () => {
+  // Random questionnaires (0–9 answers, reversed items, sum and mean scales, any maxMissing) placed
+  // among other columns, and rows of digits, empties, quoted digits, text and numbers of other
+  // shapes: every record the kernel reads must read and score as readItems + scoreItems do, and
+  // every record it leaves must be one FastRecord.digits leaves too.
+  const shape = fc
+    .record({
+      min: fc.integer({ min: 0, max: 4 }),
+      span: fc.integer({ min: 1, max: 5 }),
+      items: fc.integer({ min: 1, max: 9 }),
+      extra: fc.integer({ min: 0, max: 3 }),
+      seed: fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 40, maxLength: 40 }),
+    })
+    .map(({ min, span, items, extra, seed }) => {
+      let at = 0;
+      const next = (n: number) => seed[at++ % seed.length]! % n;
+      const width = items + extra;
+      // Item i in column order[i]: a shuffle of the columns.
+      const order = Array.from({ length: width }, (_, c) => c);
+      for (let c = width - 1; c > 0; c--) {
+        const d = next(c + 1);
+        [order[c], order[d]] = [order[d]!, order[c]!];
+      }
+      const ids = Array.from({ length: items }, (_, i) => `i${i}`);
+      const scales = Array.from({ length: 1 + next(3) }, (_, s) => {
+        const members = ids.filter((_, i) => (i + s) % (1 + next(3)) === 0 || next(2) === 0);
+        const list = members.length > 0 ? members : [ids[0]!];
+        return { id: `s${s}`, name: `S${s}`, items: list, method: next(2) === 0 ? ('sum' as const) : ('mean' as const), maxMissing: next(list.length + 1) };
+      });
+      const inst: Instrument = {
+        id: 'rand',
+        name: 'Random',
+        responseScale: { min, max: min + span },
+        higherIsBetter: true,
+        items: ids.map((id) => ({ id, column: id, ...(next(2) === 0 ? { reverse: true } : {}) })),
+        scales,
+      };
+      const header = Array.from({ length: width }, (_, c) => `c${c}`);
+      return { inst, columns: order.slice(0, items), header };
+    });
+  // A number k stands for the answer min + k (a digit, out of range when k > span); strings are as written.
+  const cell = fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: 5 }), weight: 24 },
+    { arbitrary: fc.constantFrom('', '0', '9', '"3"', '""'), weight: 6 },
+    { arbitrary: fc.constantFrom(' 4', '12', '2.0', 'x', 'é', '-1', '"a,b"', '"x""y"'), weight: 1 },
+  );
+
+  it('reads and scores each record as readItems + scoreItems, or leaves it to them', async () => {
+    let read = 0;
+    await fc.assert(
+      fc.asyncProperty(shape, fc.array(fc.array(cell, { minLength: 12, maxLength: 12 }), { minLength: 3, maxLength: 40 }), fc.constantFrom('\n', '\r\n'), async ({ inst, columns, header }, cells, eol) => {
+        const plan = buildScoringPlan(inst, columns, header);
+        const rows = digitRowsFor(plan, true)!;
+        expect(rows).toBeDefined();
+        const show = (c: number | string) => (typeof c === 'number' ? String(inst.responseScale.min + c) : c);
+        const text = [header.join(','), ...cells.map((r) => r.slice(0, header.length).map(show).join(','))].join(eol) + eol;
+        const table = await openTable('-', Readable.from([Buffer.from(text)]), { delimiter: ',' });
+        for await (const b of table.batches) {
+          if (!rows.read(b)) {
+            expect(b.at(0)).not.toBeInstanceOf(FastRecord); // only the first rows, held back as plain records
+            continue;
+          }
+          const n = plan.columns.length;
+          for (let j = 0; j < b.length; j++) {
+            const record = b.at(j);
+            const answered = rows.answered[j]!;
+            if (answered < 0) {
+              expect((record as FastRecord).digits(plan.digits!.columns, plan.digits!.reverse, inst.responseScale.min, inst.responseScale.max, new Float64Array(n), new Uint8Array(n))).toBe(-1);
+              continue;
+            }
+            read++;
+            const items = readItems(plan, record);
+            expect(items.problems).toEqual([]);
+            expect(answered).toBe(items.answered);
+            expect([...rows.values.subarray(j * n, (j + 1) * n)]).toEqual([...items.values]);
+            expect(scoreDigitRow(plan, rows, j, newInstrumentScore(plan))).toEqual(scoreItems(plan, items));
+            for (let k = 0; k < plan.scales.length; k++) expect(digitScaleScore(plan, rows, j, k)).toBe(scaleScoreOf(plan, items, k));
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+    expect(read).toBeGreaterThan(400);
+  }, 60_000);
 });

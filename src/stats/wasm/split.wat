@@ -16,6 +16,15 @@
 ;; field f: its start at $fs + 4f and end at $fe + 4f. Positions are addresses + $delta (positions
 ;; in the caller's buffer). The caller leaves room: a window of L bytes holds at most L fields and
 ;; L / 2 records.
+;;
+;; `items` reads one questionnaire's answers from many records at once, for DigitRows: every item
+;; cell one digit within [$min, $max] (0 <= min, max <= 9) or empty, as FastRecord.digits reads
+;; them. Record r's fields start at index rec[r] of the field arrays $fs/$fe (byte offsets from
+;; $input); item i is in field rec[r] + cols[i], reverse-keyed (min + max - x) where rev[i]. For
+;; each record it writes how many items were answered to $ans + 4r (-1 when a cell is anything
+;; else: the caller reads that record the general way), when $vals is not 0 the values as doubles
+;; to $vals + 8(r n + i) (NaN when empty), and for each scale j (items sci[sc[2j] ...], sc[2j+1] of
+;; them) the sum and number of its answered items to $sums + 8(r ns + j). $tmp: n scratch words.
 (module
   (memory (export "memory") 1)
   (func (export "split") (param $p0 i32) (param $end i32) (param $delim i32) (param $delta i32)
@@ -92,4 +101,79 @@
           (br $block))))
     (i32.store (i32.const 256) (local.get $nr))
     (i32.store (i32.const 260) (local.get $done))
-    (i32.add (local.get $rs) (local.get $delta))))
+    (i32.add (local.get $rs) (local.get $delta)))
+  (func (export "items") (param $nrec i32) (param $rec i32) (param $fs i32) (param $fe i32) (param $input i32)
+        (param $cols i32) (param $rev i32) (param $n i32) (param $min i32) (param $max i32)
+        (param $sc i32) (param $sci i32) (param $ns i32)
+        (param $ans i32) (param $vals i32) (param $sums i32) (param $tmp i32)
+    (local $r i32) (local $fb i32) (local $i i32) (local $f i32) (local $s i32) (local $e i32) (local $c i32)
+    (local $answered i32) (local $j i32) (local $p i32) (local $end i32) (local $sum i32) (local $cnt i32) (local $o i32)
+    (block $rdone
+      (loop $rloop
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $nrec)))
+        (block $bad
+          (local.set $fb (i32.load (i32.add (local.get $rec) (i32.shl (local.get $r) (i32.const 2)))))
+          (local.set $answered (i32.const 0))
+          (local.set $i (i32.const 0))
+          (block $idone
+            (loop $iloop
+              (br_if $idone (i32.ge_u (local.get $i) (local.get $n)))
+              (local.set $f (i32.shl (i32.add (local.get $fb) (i32.load (i32.add (local.get $cols) (i32.shl (local.get $i) (i32.const 2))))) (i32.const 2)))
+              (local.set $s (i32.load (i32.add (local.get $fs) (local.get $f))))
+              (local.set $e (i32.load (i32.add (local.get $fe) (local.get $f))))
+              (if (i32.eq (local.get $e) (i32.add (local.get $s) (i32.const 1)))
+                (then
+                  (local.set $c (i32.sub (i32.load8_u (i32.add (local.get $input) (local.get $s))) (i32.const 48)))
+                  (br_if $bad (i32.or (i32.lt_s (local.get $c) (local.get $min)) (i32.gt_s (local.get $c) (local.get $max))))
+                  (if (i32.load8_u (i32.add (local.get $rev) (local.get $i)))
+                    (then (local.set $c (i32.sub (i32.add (local.get $min) (local.get $max)) (local.get $c)))))
+                  (local.set $answered (i32.add (local.get $answered) (i32.const 1))))
+                (else
+                  (br_if $bad (i32.ne (local.get $e) (local.get $s)))
+                  (local.set $c (i32.const -1))))
+              (i32.store (i32.add (local.get $tmp) (i32.shl (local.get $i) (i32.const 2))) (local.get $c))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $iloop)))
+          (i32.store (i32.add (local.get $ans) (i32.shl (local.get $r) (i32.const 2))) (local.get $answered))
+          (if (local.get $vals)
+            (then
+              (local.set $o (i32.add (local.get $vals) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 3))))
+              (local.set $i (i32.const 0))
+              (block $vdone
+                (loop $vloop
+                  (br_if $vdone (i32.ge_u (local.get $i) (local.get $n)))
+                  (local.set $c (i32.load (i32.add (local.get $tmp) (i32.shl (local.get $i) (i32.const 2)))))
+                  (f64.store (i32.add (local.get $o) (i32.shl (local.get $i) (i32.const 3)))
+                    (select (f64.const nan) (f64.convert_i32_s (local.get $c)) (i32.lt_s (local.get $c) (i32.const 0))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br $vloop)))))
+          (local.set $o (i32.add (local.get $sums) (i32.shl (i32.mul (local.get $r) (local.get $ns)) (i32.const 3))))
+          (local.set $j (i32.const 0))
+          (block $sdone
+            (loop $sloop
+              (br_if $sdone (i32.ge_u (local.get $j) (local.get $ns)))
+              (local.set $p (i32.add (local.get $sci) (i32.shl (i32.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 3)))) (i32.const 2))))
+              (local.set $end (i32.add (local.get $p) (i32.shl (i32.load offset=4 (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 3)))) (i32.const 2))))
+              (local.set $sum (i32.const 0))
+              (local.set $cnt (i32.const 0))
+              (block $tdone
+                (loop $tloop
+                  (br_if $tdone (i32.ge_u (local.get $p) (local.get $end)))
+                  (local.set $c (i32.load (i32.add (local.get $tmp) (i32.shl (i32.load (local.get $p)) (i32.const 2)))))
+                  (if (i32.ge_s (local.get $c) (i32.const 0))
+                    (then
+                      (local.set $sum (i32.add (local.get $sum) (local.get $c)))
+                      (local.set $cnt (i32.add (local.get $cnt) (i32.const 1)))))
+                  (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                  (br $tloop)))
+              (i32.store (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 3))) (local.get $sum))
+              (i32.store offset=4 (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 3))) (local.get $cnt))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $sloop)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rloop))
+        ;; A cell that is not one digit in range, nor empty.
+        (i32.store (i32.add (local.get $ans) (i32.shl (local.get $r) (i32.const 2))) (i32.const -1))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop))))
+)
