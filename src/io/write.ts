@@ -73,10 +73,19 @@ export class ByteBuilder {
   private source: Uint8Array | undefined;
   private sourceView = this.view;
   private full: Buffer[] = [];
+  private fullBytes = 0;
+
+  /** Bytes written and not yet taken. */
+  get size(): number {
+    return this.fullBytes + this.pos;
+  }
 
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    if (this.pos > 0) this.full.push(this.buf.subarray(0, this.pos));
+    if (this.pos > 0) {
+      this.full.push(this.buf.subarray(0, this.pos));
+      this.fullBytes += this.pos;
+    }
     this.buf = Buffer.allocUnsafe(Math.max(ByteBuilder.SIZE, n));
     this.view = viewOf(this.buf);
     this.pos = 0;
@@ -160,6 +169,7 @@ export class ByteBuilder {
     if (this.pos > 0) this.full.push(this.buf.subarray(0, this.pos));
     const out = this.full.length === 1 ? this.full[0]! : Buffer.concat(this.full);
     this.full = [];
+    this.fullBytes = 0;
     this.buf = this.buf.subarray(this.pos);
     this.pos = 0;
     if (this.buf.length < 1 << 16) this.buf = Buffer.allocUnsafe(ByteBuilder.SIZE);

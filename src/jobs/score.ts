@@ -12,7 +12,7 @@ import type { Dialect, ReadOptions, SkippedRow } from '../io/table.js';
 import { inputError } from '../errors.js';
 import type { Instrument, LoadedInstrument } from '../instrument/types.js';
 import type { RecordBatch } from '../io/csv-read.js';
-import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partPlans, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
+import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partPlans, type PartStart, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
 import { csvField, escapeFormula, toCsv } from '../report/csv.js';
 import { type DigitRows, FastRecord } from '../io/fast-csv.js';
 import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
@@ -55,6 +55,9 @@ export interface ScoreSummary {
   /** How many parts the file was read in at once (2 for a large file on 2+ cores; src/parallel). */
   parts: number;
 }
+
+/** Output held in memory at most while the worker confirms where its part starts (it takes ~0.2 s to start). */
+const HELD_BYTES = 32 << 20;
 
 const COMMA = 0x2c;
 const LF = 0x0a;
@@ -222,6 +225,7 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
   const sinks: OutputSink[] = [];
   const abortAll = () => Promise.all(sinks.map((s) => s.abort()));
   let work: string | undefined;
+  let confirmed: Promise<PartStart> | undefined;
   try {
     if (split) {
       // The look-ahead for Qualtrics rows must not reach the cut (tiny files with --threads).
@@ -237,9 +241,11 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
       };
       part = startPart<ScorePartResult>('score', split, args as unknown as Record<string, unknown>);
     }
-    // Nothing is written before the worker has confirmed the cut (else the job could not start over).
-    const confirmed = part ? part.start.then((s) => { if (s.insideQuotes) throw new OnePart(); return s; }) : undefined;
-    confirmed?.catch(() => undefined);
+    // Nothing is written before the worker has confirmed the cut (else the job could not start over);
+    // until then rows are scored into memory (up to HELD_BYTES), not waited for.
+    confirmed = part ? part.start.then((s) => { if (s.insideQuotes) throw new OnePart(); return s; }) : undefined;
+    let settled = confirmed === undefined;
+    confirmed?.then(() => { settled = true; }, () => { settled = true; });
 
     const out = opts.output === undefined || opts.output === '-' ? streamSink(io.stdout) : await fileSink(opts.output);
     sinks.push(out);
@@ -248,8 +254,9 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
 
     const scorer = new RowScorer(csv.header, instruments, plans, { json, copyRaw, escape, digits: opts.digits });
     let started = false;
-    const flush = async () => {
+    const flush = async (last: boolean) => {
       if (!started) {
+        if (!settled && !last && scorer.buffer.size < HELD_BYTES) return;
         if (confirmed) await confirmed;
         started = true;
         await out.write(json ? '[' : toCsv([[...csv.header, ...added]], escape));
@@ -261,9 +268,9 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     };
     for await (const batch of csv.batches) {
       scorer.add(batch);
-      await flush();
+      await flush(false);
     }
-    await flush();
+    await flush(true);
 
     const summary: ScoreSummary = { input: csv.name, rows: scorer.rows, skipped: csv.skipped, dialect: csv.dialect, problems: scorer.problems, instruments: scorer.tallies, parts: part ? 2 : 1 };
     if (part) {
@@ -284,8 +291,11 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     return summary;
   } catch (err) {
     await abortAll();
+    // An error met before the worker confirmed the cut may come from a cut inside quotes (the first
+    // part then ends inside a quoted field): if the worker says so, start over in one part.
+    const startOver = err instanceof OnePart || (confirmed !== undefined && (await confirmed.then(() => false, (e: unknown) => e instanceof OnePart)));
     await part?.cancel();
-    if (err instanceof OnePart) return runScoreJob({ ...opts, threads: 1 }, io);
+    if (startOver) return runScoreJob({ ...opts, threads: 1 }, io);
     throw err;
   } finally {
     if (work) await rm(work, { recursive: true, force: true });
