@@ -179,6 +179,8 @@ export class ByteBuilder {
 }
 
 let tmpCounter = 0;
+/** Bytes a file sink accepts before its writer waits for the disk. */
+const WRITE_AHEAD = 8 << 20;
 
 /** A sink on `path`, written as `<dir>/.<name>.tmp-<pid>-<n>` and renamed on commit. */
 export async function fileSink(path: string): Promise<OutputSink> {
@@ -186,7 +188,9 @@ export async function fileSink(path: string): Promise<OutputSink> {
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${tmpCounter++}`);
   let stream: WriteStream;
   try {
-    stream = createWriteStream(tmp, { flags: 'wx' });
+    // Several megabytes may wait to be written (the default is 16 KB): the caller hands over 1 MB
+    // at a time and goes on working while the file system writes, instead of waiting for each.
+    stream = createWriteStream(tmp, { flags: 'wx', highWaterMark: WRITE_AHEAD });
     await new Promise<void>((ok, fail) => {
       stream.once('open', () => ok());
       stream.once('error', fail);
