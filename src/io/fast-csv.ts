@@ -323,6 +323,7 @@ interface SplitKernel {
     sc: number, sci: number, ns: number,
     ans: number, vals: number, sums: number, tmp: number,
   ) => number;
+  assemble: (r0: number, r1: number, pos: number, input: number, codes: number, ns: number, strs: number, strTab: number, status: number, out: number) => number;
 }
 
 /**
@@ -330,6 +331,7 @@ interface SplitKernel {
  * PLAN_SLOTS plans for `items` (PLAN_BYTES each) from PLANS, and from INPUT the buffer loaded, then
  * the split's records and fields, then the copies and results of `items`.
  */
+const STATUS_TEXTS = 272;
 const PLANS = 512;
 const PLAN_BYTES = 16_384;
 const PLAN_SLOTS = 8;
@@ -374,11 +376,19 @@ class WasmLines {
   private readonly slotPlans: Array<DigitPlan | undefined> = new Array(PLAN_SLOTS).fill(undefined);
   private nextSlot = 0;
 
+  /** Where the memory past the results of the last `items` starts. */
+  private itemsEnd = 0;
+
   constructor(private readonly kernel: SplitKernel) {
     ensureMemory(kernel.memory, INPUT + 65_536);
     this.bytes = new Uint8Array(kernel.memory.buffer);
     this.words = new Int32Array(kernel.memory.buffer);
     this.bytes.set(FORMULA_START, 0);
+    // The statuses' texts for `assemble` (the order of STATUSES in src/scoring/score.ts).
+    ['ok', 'prorated', 'incomplete', 'invalid'].forEach((t, i) => {
+      this.bytes[STATUS_TEXTS + 16 * i] = t.length;
+      this.bytes.set(Buffer.from(t, 'latin1'), STATUS_TEXTS + 16 * i + 1);
+    });
   }
 
   private grow(bytes: number): void {
@@ -404,6 +414,7 @@ class WasmLines {
     this.bytes.fill(0, INPUT + n, INPUT + n + 16);
     this.length = n;
     this.copiedBatch = undefined;
+    this.itemsEnd = this.free;
     return ++this.loads;
   }
 
@@ -478,12 +489,39 @@ class WasmLines {
     const vals = out.wantValues ? align16(ans + 4 * nrec) : 0;
     const sums = align16((vals || ans + 4 * nrec) + (out.wantValues ? 8 * nrec * n : 0));
     const tmp = align16(sums + 8 * nrec * ns);
-    this.grow(tmp + 4 * n);
+    this.itemsEnd = align16(tmp + 4 * n);
+    this.grow(this.itemsEnd);
     const at = PLANS + slot * PLAN_BYTES;
     const sc = at + 4 * n + align16(n);
     this.kernel.items(nrec, rec, fs, fe, INPUT, at, at + 4 * n, n, plan.min, plan.max, sc, sc + 8 * ns, ns, ans, vals, sums, tmp);
     out.take(this.kernel.memory.buffer, nrec, ans, vals, sums);
     return true;
+  }
+
+  /**
+   * Room for RowAssembler.begin: codes, strings and output for the batch's records, past the
+   * results of `items` (which the caller has taken). Returns the regions, and views of the memory.
+   */
+  assembleRegions(batch: FastBatch, scales: number): { pos: number; codes: number; strTab: number; strs: number; out: number; bytes: Uint8Array; words: Int32Array } {
+    const nrec = batch.n - batch.first;
+    const rowBytes = nrec === 0 ? 0 : batch.end[batch.n - 1]! - batch.start[batch.first]!;
+    const pos = align16(this.itemsEnd);
+    const codes = align16(pos + 8 * nrec);
+    const strTab = align16(codes + 4 * nrec * (scales + 2));
+    const strs = align16(strTab + 8 * nrec * scales);
+    const out = align16(strs + 32 * nrec * scales);
+    this.grow(out + rowBytes + nrec * (32 * scales + 48));
+    const words = this.words;
+    for (let r = 0, p = pos >> 2; r < nrec; r++, p += 2) {
+      words[p] = batch.start[batch.first + r]!;
+      words[p + 1] = batch.end[batch.first + r]!;
+    }
+    return { pos, codes, strTab, strs, out, bytes: this.bytes, words };
+  }
+
+  assemble(r0: number, r1: number, pos: number, codes: number, scales: number, strs: number, strTab: number, out: number): { next: number; end: number } {
+    const next = this.kernel.assemble(r0, r1, pos, INPUT, codes, scales, strs, strTab, STATUS_TEXTS, out);
+    return { next, end: this.words[66]! };
   }
 }
 
@@ -527,6 +565,58 @@ export class DigitRows {
     this.answered.set(new Int32Array(memory, ans, nrec));
     this.sums.set(new Int32Array(memory, sums, nrec * ns * 2));
     if (this.wantValues) this.values.set(new Float64Array(memory, vals, nrec * n));
+  }
+}
+
+/**
+ * score's output rows for a batch, written by the WebAssembly kernel (`assemble` in split.wat): each
+ * record's bytes as read, then its scales, answered count and status as the caller codes them (see
+ * begin), and an empty problems cell. For one instrument on a comma file copied as read.
+ */
+export class RowAssembler {
+  /** Per record, from codeAt + r * (scales + 2): status (-1: the caller writes this record), answered, and per scale a whole number, -1 (none) or string(). */
+  codes: Int32Array = new Int32Array(0);
+  codeAt = 0;
+  private bytes: Uint8Array = new Uint8Array(0);
+  private regions = { pos: 0, codes: 0, strTab: 0, strs: 0, out: 0 };
+  private strings = 0;
+  private strBytes = 0;
+  private nrec = 0;
+
+  constructor(readonly scales: number) {}
+
+  /** Whether the kernel can write this batch (its bytes still loaded); then `codes` is ready to fill. */
+  begin(batch: RecordBatch): boolean {
+    if (wasmLines === undefined || !(batch instanceof FastBatch) || batch.epoch < 0 || batch.epoch !== wasmLines.loads) return false;
+    const r = wasmLines.assembleRegions(batch, this.scales);
+    this.regions = r;
+    this.bytes = r.bytes;
+    this.codes = r.words;
+    this.codeAt = r.codes >> 2;
+    this.strings = 0;
+    this.strBytes = 0;
+    this.nrec = batch.n - batch.first;
+    return true;
+  }
+
+  /** A value written as this text (ASCII, at most 32 bytes, e.g. a number's), as its code. */
+  string(text: string): number {
+    const id = this.strings++;
+    const at = this.regions.strs + this.strBytes;
+    for (let i = 0; i < text.length; i++) this.bytes[at + i] = text.charCodeAt(i);
+    const t = (this.regions.strTab >> 2) + 2 * id;
+    this.codes[t] = this.strBytes;
+    this.codes[t + 1] = text.length;
+    this.strBytes += text.length;
+    return -2 - id;
+  }
+
+  /** Writes records from `from` up to the first the caller writes itself, handing the bytes to `take` (copy them); returns that record (or the count). */
+  run(from: number, take: (bytes: Uint8Array, start: number, end: number) => void): number {
+    const { pos, codes, strTab, strs, out } = this.regions;
+    const { next, end } = wasmLines!.assemble(from, this.nrec, pos, codes, this.scales, strs, strTab, out);
+    if (end > out) take(this.bytes, out, end);
+    return next;
   }
 }
 

@@ -144,6 +144,14 @@ export class ByteBuilder {
     this.ascii(formatNumber(x, digits));
   }
 
+  /** A long run of bytes (many rows at once), copied in one go. */
+  copy(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.reserve(n);
+    this.buf.set(src.subarray(start, end), this.pos);
+    this.pos += n;
+  }
+
   bytes(src: Uint8Array, start: number, end: number): void {
     const n = end - start;
     this.reserve(n);

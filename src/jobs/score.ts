@@ -11,14 +11,15 @@ import type { Readable, Writable } from 'node:stream';
 import type { Dialect, ReadOptions, SkippedRow } from '../io/table.js';
 import { inputError } from '../errors.js';
 import type { Instrument, LoadedInstrument } from '../instrument/types.js';
-import type { RecordBatch } from '../io/csv-read.js';
+import type { CsvRecord, RecordBatch } from '../io/csv-read.js';
 import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partPlans, type PartStart, planSplit, type RunningPart, startPart } from '../parallel/parts.js';
 import { csvField, escapeFormula, toCsv } from '../report/csv.js';
-import { type DigitRows, FastRecord } from '../io/fast-csv.js';
+import { formatNumber } from '../report/format.js';
+import { type DigitRows, type FastBatch, FastRecord, RowAssembler } from '../io/fast-csv.js';
 import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import { digitRowsFor, type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreDigitRow, scoreItems } from '../scoring/score.js';
+import { digitRowsFor, type InstrumentScore, scoreDigitScales, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreDigitRow, scoreItems } from '../scoring/score.js';
 import { type InputHooks, prepareInput } from './prepare.js';
 
 export interface ScoreJobOptions {
@@ -75,8 +76,10 @@ function assertNoColumnClash(header: readonly string[], added: readonly string[]
 }
 
 /** Scores batches of rows into CSV (or JSON) bytes and problem rows, keeping the tallies. */
-class RowScorer {
+export class RowScorer {
   rows = 0;
+  /** Rows the kernel wrote (RowAssembler). */
+  assembled = 0;
   problems = 0;
   readonly tallies: InstrumentSummary[];
   readonly buffer = new ByteBuilder();
@@ -86,18 +89,22 @@ class RowScorer {
   /** Each plan's batch reader for one-digit answers (src/io/fast-csv.ts DigitRows), if it has one; and whether it read this batch. */
   private readonly digitRows: Array<DigitRows | undefined>;
   private readonly digitBatch: boolean[];
+  /** The kernel that writes whole rows (one instrument, rows copied as read). */
+  private readonly assembler: RowAssembler | undefined;
 
   constructor(
     private readonly header: readonly string[],
     private readonly instruments: readonly Instrument[],
     private readonly plans: readonly ScoringPlan[],
-    private readonly opts: { json: boolean; copyRaw: boolean; escape: boolean; digits: number | undefined },
+    /** `assemble: false` writes every row in JavaScript (for tests that compare the two). */
+    private readonly opts: { json: boolean; copyRaw: boolean; escape: boolean; digits: number | undefined; assemble?: boolean },
   ) {
     this.tallies = instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 }));
     this.scratch = plans.map(newItemValues);
     this.scores = plans.map(newInstrumentScore);
     this.digitRows = plans.map((p) => digitRowsFor(p, false));
     this.digitBatch = plans.map(() => false);
+    this.assembler = plans.length === 1 && !opts.json && opts.copyRaw && opts.assemble !== false && this.digitRows[0] ? new RowAssembler(plans[0]!.scales.length) : undefined;
   }
 
   /** Whether a row's raw bytes cannot be copied because a cell must be neutralised as a formula. */
@@ -108,12 +115,66 @@ class RowScorer {
   }
 
   add(batch: RecordBatch): void {
-    const { plans, scores, scratch, buffer, instruments } = this;
-    const { json, copyRaw, escape, digits } = this.opts;
-    const { digitRows, digitBatch } = this;
+    const { plans, digitRows, digitBatch, assembler } = this;
     for (let k = 0; k < plans.length; k++) digitBatch[k] = digitRows[k]?.read(batch) === true;
-    for (let j = 0; j < batch.length; j++) {
-      const record = batch.at(j);
+    if (assembler !== undefined && digitBatch[0] && assembler.begin(batch)) {
+      // One instrument, rows copied as read: the kernel writes the rows read with the batch, this
+      // class the others (answers that are not one digit, cells that look like formulas).
+      const n = batch.length;
+      const written = this.codeRows(batch as FastBatch, assembler);
+      for (let j = 0; j < n; ) {
+        j = assembler.run(j, this.copyOut);
+        if (j < n) this.addRow(batch.at(j), j++);
+      }
+      this.rows += written;
+      this.assembled += written;
+      return;
+    }
+    for (let j = 0; j < batch.length; j++) this.addRow(batch.at(j), j);
+  }
+
+  private readonly copyOut = (bytes: Uint8Array, start: number, end: number): void => this.buffer.copy(bytes, start, end);
+
+  /**
+   * The assembler's codes for a batch read by DigitRows: each scale's value (a whole number, or its
+   * text as formatNumber writes it, as ByteBuilder.number would), the answered count and status,
+   * tallied; -1 for the records addRow writes. Returns how many the kernel will write.
+   */
+  private codeRows(batch: FastBatch, assembler: RowAssembler): number {
+    const plan = this.plans[0]!;
+    const rows = this.digitRows[0]!;
+    const counts = this.tallies[0]!.counts;
+    const { escape, digits } = this.opts;
+    const ns = plan.scales.length;
+    const { codes, codeAt } = assembler;
+    const { answered, sums } = rows;
+    const values = this.scores[0]!.scales;
+    let written = 0;
+    for (let j = 0, c = codeAt; j < batch.length; j++, c += ns + 2) {
+      const a = answered[j]!;
+      // Cells that may be formulas are checked (and rewritten) the general way.
+      if (a < 0 || (escape && batch.formulaLike[batch.first + j] === 1)) {
+        codes[c] = -1;
+        continue;
+      }
+      const status = scoreDigitScales(plan, sums, j, values);
+      for (let k = 0; k < ns; k++) {
+        const v = values[k]!;
+        codes[c + 2 + k] = v === null ? -1 : (v | 0) === v && v >= 0 ? v : assembler.string(formatNumber(v, digits));
+      }
+      codes[c] = status;
+      codes[c + 1] = a;
+      counts[STATUSES[status]!]++;
+      written++;
+    }
+    return written;
+  }
+
+  /** Scores one record and writes its row (the general way). */
+  private addRow(record: CsvRecord, j: number): void {
+    const { plans, scores, scratch, buffer, instruments, digitRows, digitBatch } = this;
+    const { json, copyRaw, escape, digits } = this.opts;
+    {
       for (let k = 0; k < plans.length; k++) {
         const rows = digitBatch[k] ? digitRows[k]! : undefined;
         const s = rows !== undefined && rows.answered[j]! >= 0 ? scoreDigitRow(plans[k]!, rows, j, scores[k]!) : scoreItems(plans[k]!, readItems(plans[k]!, record, scratch[k]), scores[k]);

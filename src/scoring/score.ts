@@ -258,18 +258,22 @@ export function digitRowsFor(plan: ScoringPlan, values: boolean): DigitRows | un
  * state and status scoreItems gives for the same row. Into `out`, which is returned.
  */
 export function scoreDigitRow(plan: ScoringPlan, rows: DigitRows, j: number, out: InstrumentScore): InstrumentScore {
-  const { sums } = rows;
-  const scales = out.scales;
+  const worst = scoreDigitScales(plan, rows.sums, j, out.scales);
+  out.answered = rows.answered[j]!;
+  out.status = STATUSES[worst]!;
+  out.problems = NO_PROBLEMS;
+  return out;
+}
+
+/** The scale scores of batch record j from DigitRows' sums into `scales`; returns the row's status, as an index into STATUSES. */
+export function scoreDigitScales(plan: ScoringPlan, sums: Int32Array, j: number, scales: Array<number | null>): number {
   const ns = plan.scales.length;
   let worst = OK;
   for (let k = 0, at = j * ns * 2; k < ns; k++, at += 2) {
     const state = digitScale(plan, k, sums[at]!, sums[at + 1]!, scales);
     if (state > worst) worst = state;
   }
-  out.answered = rows.answered[j]!;
-  out.status = STATUSES[worst]!;
-  out.problems = NO_PROBLEMS;
-  return out;
+  return worst;
 }
 
 /** Scale k from the sum and count of its answered items (none invalid): its score into scales[k]; returns its state. */

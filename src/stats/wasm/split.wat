@@ -25,6 +25,15 @@
 ;; else: the caller reads that record the general way), when $vals is not 0 the values as doubles
 ;; to $vals + 8(r n + i) (NaN when empty), and for each scale j (items sci[sc[2j] ...], sc[2j+1] of
 ;; them) the sum and number of its answered items to $sums + 8(r ns + j). $tmp: n scratch words.
+;;
+;; `assemble` writes score's output rows (src/jobs/score.ts) for records [$r0, $r1): each record's
+;; bytes as read (start and end at $pos + 8r, from $input), then for each of $ns scales a comma and
+;; its value, then ",answered,status," and a line feed. The caller says what to write in $codes,
+;; ns + 2 words a record: the status (0 ok, 1 prorated, 2 incomplete, 3 invalid; -1: the caller
+;; writes this record itself, so stop before it), the number answered, and per scale a whole number
+;; >= 0, -1 for no value, or -2 - s for string s (its offset from $strs and length at $strTab + 8s).
+;; Status texts at $status + 16t (a length byte, then the text). Writes from $out, which has room;
+;; returns the first record not written and stores where the output ends at 264.
 (module
   (memory (export "memory") 1)
   (func (export "split") (param $p0 i32) (param $end i32) (param $delim i32) (param $delta i32)
@@ -176,4 +185,76 @@
         (i32.store (i32.add (local.get $ans) (i32.shl (local.get $r) (i32.const 2))) (i32.const -1))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rloop))))
+
+  ;; A whole number >= 0 in decimal at $o; returns where it ends.
+  (func $int (param $o i32) (param $v i32) (result i32)
+    (local $n i32) (local $t i32) (local $e i32)
+    (local.set $n (i32.const 1))
+    (local.set $t (local.get $v))
+    (block $d
+      (loop $l
+        (br_if $d (i32.lt_u (local.get $t) (i32.const 10)))
+        (local.set $t (i32.div_u (local.get $t) (i32.const 10)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $l)))
+    (local.set $e (i32.add (local.get $o) (local.get $n)))
+    (local.set $t (local.get $e))
+    (loop $w
+      (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+      (i32.store8 (local.get $t) (i32.add (i32.const 48) (i32.rem_u (local.get $v) (i32.const 10))))
+      (local.set $v (i32.div_u (local.get $v) (i32.const 10)))
+      (br_if $w (i32.ne (local.get $t) (local.get $o))))
+    (local.get $e))
+
+  (func (export "assemble") (param $r0 i32) (param $r1 i32) (param $pos i32) (param $input i32)
+        (param $codes i32) (param $ns i32) (param $strs i32) (param $strTab i32) (param $status i32)
+        (param $out i32) (result i32)
+    (local $r i32) (local $c i32) (local $st i32) (local $s i32) (local $len i32) (local $k i32)
+    (local $v i32) (local $t i32)
+    (local.set $r (local.get $r0))
+    (block $done
+      (loop $rloop
+        (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+        (local.set $c (i32.add (local.get $codes) (i32.shl (i32.mul (local.get $r) (i32.add (local.get $ns) (i32.const 2))) (i32.const 2))))
+        (local.set $st (i32.load (local.get $c)))
+        (br_if $done (i32.lt_s (local.get $st) (i32.const 0)))
+        ;; The record as read.
+        (local.set $s (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $len (i32.sub (i32.load offset=4 (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 3)))) (local.get $s)))
+        (memory.copy (local.get $out) (i32.add (local.get $input) (local.get $s)) (local.get $len))
+        (local.set $out (i32.add (local.get $out) (local.get $len)))
+        ;; The scales.
+        (local.set $k (i32.const 0))
+        (block $kdone
+          (loop $kloop
+            (br_if $kdone (i32.ge_u (local.get $k) (local.get $ns)))
+            (i32.store8 (local.get $out) (i32.const 44))
+            (local.set $out (i32.add (local.get $out) (i32.const 1)))
+            (local.set $v (i32.load (i32.add (local.get $c) (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 2)))))
+            (if (i32.ge_s (local.get $v) (i32.const 0))
+              (then (local.set $out (call $int (local.get $out) (local.get $v))))
+              (else
+                (if (i32.le_s (local.get $v) (i32.const -2))
+                  (then
+                    (local.set $t (i32.add (local.get $strTab) (i32.shl (i32.sub (i32.const -2) (local.get $v)) (i32.const 3))))
+                    (local.set $len (i32.load offset=4 (local.get $t)))
+                    (memory.copy (local.get $out) (i32.add (local.get $strs) (i32.load (local.get $t))) (local.get $len))
+                    (local.set $out (i32.add (local.get $out) (local.get $len)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kloop)))
+        ;; ,answered,status,(no problems) and the line feed.
+        (i32.store8 (local.get $out) (i32.const 44))
+        (local.set $out (call $int (i32.add (local.get $out) (i32.const 1)) (i32.load offset=4 (local.get $c))))
+        (i32.store8 (local.get $out) (i32.const 44))
+        (local.set $out (i32.add (local.get $out) (i32.const 1)))
+        (local.set $t (i32.add (local.get $status) (i32.shl (local.get $st) (i32.const 4))))
+        (local.set $len (i32.load8_u (local.get $t)))
+        (memory.copy (local.get $out) (i32.add (local.get $t) (i32.const 1)) (local.get $len))
+        (local.set $out (i32.add (local.get $out) (local.get $len)))
+        (i32.store16 (local.get $out) (i32.const 0x0a2c))
+        (local.set $out (i32.add (local.get $out) (i32.const 2)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rloop)))
+    (i32.store (i32.const 264) (local.get $out))
+    (local.get $r))
 )
