@@ -3,13 +3,11 @@
  * from @stdlib, the generator R also uses by default. The same seed gives the same resamples on
  * every machine. (R's own bootstrap draws differ: R maps the stream to indices differently.)
  */
-import { createRequire } from 'node:module';
 import type mt19937Type from '@stdlib/random-base-mt19937';
+// The package through the bundle in ./vendor/stdlib.ts (with the quantiles: one module, not ~300 files).
+import { mt19937 as bundled } from './vendor/stdlib.js';
 
-// Loaded on first use: the package and its dependencies take ~0.1-0.2 s to load, which only a
-// bootstrap needs (every reliability run imports this module).
-const require = createRequire(import.meta.url);
-let mt19937: typeof mt19937Type | undefined;
+const mt19937 = bundled as typeof mt19937Type;
 
 export interface Rng {
   /** A uniform integer in [0, n). */
@@ -17,7 +15,6 @@ export interface Rng {
 }
 
 export function seededRng(seed: number): Rng {
-  mt19937 ??= require('@stdlib/random-base-mt19937') as typeof mt19937Type;
   const gen = mt19937.factory({ seed: seed >>> 0 || 1 });
   return {
     // Lemire-free rejection sampling on 32-bit draws: unbiased for any n ≤ 2^32.

@@ -14,6 +14,14 @@ describe('bin/rapport.js', () => {
     expect(rapport(['score', 'fixtures/sample/sessions.csv', '-i', 'nope']).status).toBe(3);
     expect(rapport(['score', 'fixtures/sample/sessions.csv', '-i', 'wai-sr', '--strict']).status).toBe(1);
   });
+  it('runs the statistics of the compiled build (the bundled @stdlib: quantiles, bootstrap draws)', () => {
+    const t = rapport(['trajectories', 'fixtures/sample/sessions.csv', '-i', 'wai-sr', '--format', 'json', '-o', '-']);
+    expect(t.stderr).not.toMatch(/internal error/);
+    expect(t.status).toBe(0);
+    const r = rapport(['reliability', 'fixtures/sample/sessions.csv', '-i', 'wai-sr', '--boot', '50', '--seed', '3']);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.status).toBe(0);
+  });
   it('treats a closed pipe (| head) as success, without an error message', () => {
     const r = spawnSync('bash', ['-c', 'set -o pipefail; node bin/rapport.js score fixtures/sample/sessions.csv -i wai-sr,ors | head -n 2 >/dev/null'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
