@@ -15,7 +15,7 @@ import { RowStore, type RowStoreData } from '../stats/item-matrix.js';
 import { rawAlphaOf } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from '../trajectory/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
-import { type Administration, buildSeries } from '../trajectory/series.js';
+import { type AdminColumns, AdminTable } from '../trajectory/table.js';
 import { findColumn, type InputHooks, prepareInput } from './prepare.js';
 import type { CsvRecord, RecordBatch } from '../io/csv-read.js';
 import { collectInParts, type PartInput, partInput, partPlans, planSplit, type RunningPart } from '../parallel/parts.js';
@@ -112,8 +112,9 @@ interface AdminSetup {
  * scale's items when alpha must be estimated, row problems, and REDCap base rows' therapists.
  */
 class AdminCollector {
-  readonly admins: Administration[] = [];
-  /** The scale's items of every administration (row i = admins[i]), for alpha at the first ones. */
+  /** The administrations, column by column (src/trajectory/table.ts). */
+  readonly admins = new AdminTable();
+  /** The scale's items of every administration (row i = administration i), for alpha at the first ones. */
   readonly itemValues: RowStore;
   readonly problems: RowProblem[] = [];
   readonly baseTherapist = new Map<string, string>();
@@ -183,39 +184,14 @@ class AdminCollector {
         if (!Number.isNaN(value)) score = value;
         else if (raw !== '') problems.push({ line: record.line, column: header[scoreCol]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
       }
-      admins.push({ client, session: session.session, score, therapist: therapistCell ? therapistCell.get(record).trim() : '', line: record.line, index: admins.length });
+      admins.push(client, session.session, score, therapistCell ? therapistCell.get(record).trim() : '', record.line);
     }
   }
 
-  /** What a worker hands back, column by column (a few typed arrays clone far faster than objects). */
+  /** What a worker hands back: the administrations' columns (a few typed arrays clone far faster than objects). */
   result(): AdminPartResult {
-    const { admins } = this;
-    const ids = new Map<string, number>();
-    const id = (s: string) => {
-      let i = ids.get(s);
-      if (i === undefined) ids.set(s, (i = ids.size));
-      return i;
-    };
-    const n = admins.length;
-    const client = new Int32Array(n);
-    const therapist = new Int32Array(n);
-    const session = new Float64Array(n);
-    const score = new Float64Array(n);
-    const line = new Int32Array(n);
-    admins.forEach((a, i) => {
-      client[i] = id(a.client);
-      therapist[i] = id(a.therapist);
-      session[i] = a.session;
-      score[i] = a.score ?? Number.NaN;
-      line[i] = a.line;
-    });
     return {
-      strings: [...ids.keys()],
-      client,
-      therapist,
-      session,
-      score,
-      line,
+      admins: this.admins.columns(),
       items: this.itemValues.slice(),
       problems: this.problems,
       baseTherapist: [...this.baseTherapist],
@@ -226,11 +202,7 @@ class AdminCollector {
 
   /** Adds the rows of a later part of the file, after this part's. */
   merge(o: AdminPartResult): void {
-    const offset = this.admins.length;
-    for (let i = 0; i < o.client.length; i++) {
-      const score = o.score[i]!;
-      this.admins.push({ client: o.strings[o.client[i]!]!, session: o.session[i]!, score: score === score ? score : null, therapist: o.strings[o.therapist[i]!]!, line: o.line[i]!, index: offset + i });
-    }
+    this.admins.append(o.admins);
     this.itemValues.append(o.items);
     for (const p of o.problems) this.problems.push(p);
     for (const [c, t] of o.baseTherapist) this.baseTherapist.set(c, t);
@@ -245,14 +217,7 @@ export interface AdminPartArgs extends PartInput {
 }
 
 export interface AdminPartResult {
-  /** Client and therapist ids, referred to by index. */
-  strings: string[];
-  client: Int32Array;
-  therapist: Int32Array;
-  session: Float64Array;
-  /** NaN where the administration has no score. */
-  score: Float64Array;
-  line: Int32Array;
+  admins: AdminColumns;
   items: RowStoreData;
   problems: RowProblem[];
   baseTherapist: Array<[string, string]>;
@@ -300,9 +265,9 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
   const scaleItems = setup.scaleItems;
   const { client: clientCol, therapist: therapistCol } = setup.roles;
   // REDCap keeps non-repeating fields (the therapist) on the record's base row.
-  for (const a of admins) if (a.therapist === '') a.therapist = baseTherapist.get(a.client) ?? '';
+  admins.fillTherapists(baseTherapist);
 
-  const built = buildSeries(admins);
+  const built = admins.buildSeries();
   // The RCI's reliability: --reliability, the instrument's norm, or alpha at each client's first valid administration.
   let reliability = opts.reliability;
   let reliabilitySource = '--reliability';

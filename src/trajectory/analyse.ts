@@ -9,6 +9,7 @@ import { findRuptures, pooledDifferenceSd, type RuptureEvent, type RuptureMethod
 import { type Administration, type BuiltSeries, buildSeries, type ClientSeries, type ClientSummary, type DuplicateSession, type Observation, summariseSeries } from './series.js';
 import { findSuddenChanges } from './sudden.js';
 import { naturalOrder } from '../report/format.js';
+import { AdminTable } from './table.js';
 import { type IccResult, therapistIcc } from './therapist.js';
 
 export interface TrajectoryParameters {
@@ -93,8 +94,22 @@ export interface TrajectoryResult {
 
 const byId = naturalOrder;
 
-/** `built`: the rows' series when the caller already built them (buildSeries(rows)). */
-export function analyseTrajectories(rows: readonly Administration[], p: TrajectoryParameters, built: BuiltSeries = buildSeries(rows)): TrajectoryResult {
+/** The lowest and highest session, or null when there is no administration. */
+function sessionRange(rows: readonly Administration[]): [number, number] | null {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const r of rows) {
+    lo = Math.min(lo, r.session);
+    hi = Math.max(hi, r.session);
+  }
+  return rows.length > 0 ? [lo, hi] : null;
+}
+
+/**
+ * `rows`: the administrations, as objects or as a table (src/trajectory/table.ts); `built`: their
+ * series when the caller already built them (buildSeries(rows)).
+ */
+export function analyseTrajectories(rows: readonly Administration[] | AdminTable, p: TrajectoryParameters, built: BuiltSeries = rows instanceof AdminTable ? rows.buildSeries() : buildSeries(rows)): TrajectoryResult {
   const warnings: string[] = [];
   const { duplicates, multiTherapist } = built;
   const series = [...built.series];
@@ -106,13 +121,7 @@ export function analyseTrajectories(rows: readonly Administration[], p: Trajecto
   if (rciSdiff === null) warnings.push('the RCI needs an SD: fewer than 2 clients have a score, and no --sd was given');
   const suddenGainCutoff = p.suddenGainCutoff ?? (rciSdiff === null ? null : RCI_Z * rciSdiff);
 
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const r of rows) {
-    lo = Math.min(lo, r.session);
-    hi = Math.max(hi, r.session);
-  }
-  const sessionGrid: [number, number] | null = rows.length > 0 ? [lo, hi] : null;
+  const sessionGrid = rows instanceof AdminTable ? rows.sessionRange() : sessionRange(rows);
   const sdInter = pooledDifferenceSd(series.map((s) => s.observations));
 
   const events: TrajectoryEvent[] = [];
