@@ -33,12 +33,13 @@ export function alphaRawStd(c: Mat, r: Mat): { raw: number; std: number } {
   return { raw: (1 - trace(c) / sumAll(c)) * (k / (k - 1)), std: (1 - k / sumAll(r)) * (k / (k - 1)) };
 }
 
-export function alphaCore(c: Mat, r: Mat): AlphaCore {
+/** `smcR`: smc(r), when the caller has it already (it costs a pseudo-inverse). */
+export function alphaCore(c: Mat, r: Mat, smcR: readonly number[] = smc(r)): AlphaCore {
   const k = c.length;
   const sumC = sumAll(c);
   const sumR = sumAll(r);
   const { raw, std } = alphaRawStd(c, r);
-  const g6 = 1 - (k - smc(r).reduce((a, b) => a + b, 0)) / sumR;
+  const g6 = 1 - (k - smcR.reduce((a, b) => a + b, 0)) / sumR;
   const averageR = (sumR - k) / (k * (k - 1));
   const lower: number[] = [];
   for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) lower.push(r[i]![j]!);
@@ -158,7 +159,8 @@ export function alphaFromMoments(mo: ItemMoments): AlphaResult {
   if (failure !== undefined) return fail(failure);
   const r = cov2cor(c);
   const k = kept.length;
-  const total = alphaCore(c, r);
+  const smcR = smc(r);
+  const total = alphaCore(c, r, smcR);
 
   // alpha if an item is deleted; psych special-cases k = 2.
   const drop = kept.map((_, i) => {
@@ -171,7 +173,6 @@ export function alphaFromMoments(mo: ItemMoments): AlphaResult {
 
   // Item–total correlations (psych: item.r, item.rc, r.drop, raw.r).
   const sumR = sumAll(r);
-  const smcR = smc(r);
   const rc = r.map((row, i) => row.map((v, j) => (i === j ? smcR[i]! : v)));
   const sumRC = sumAll(rc);
   const sumC = sumAll(c);
