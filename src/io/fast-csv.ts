@@ -327,9 +327,10 @@ interface SplitKernel {
 }
 
 /**
- * The kernel's memory, in bytes: the formula table at 0, the counts of the last split at 256,
- * PLAN_SLOTS plans for `items` (PLAN_BYTES each) from PLANS, and from INPUT the buffer loaded, then
- * the split's records and fields, then the copies and results of `items`.
+ * The kernel's memory, in bytes: the formula table at 0; the counts of the last split at 256 and 260
+ * and the end of `assemble`'s output at 264; the status texts at STATUS_TEXTS; PLAN_SLOTS plans for
+ * `items` (PLAN_BYTES each) from PLANS; and from INPUT the buffer loaded, then the split's records and
+ * fields, then the copies and results of `items`, then RowAssembler's codes, strings and output.
  */
 const STATUS_TEXTS = 272;
 const PLANS = 512;
@@ -599,8 +600,9 @@ export class RowAssembler {
     return true;
   }
 
-  /** A value written as this text (ASCII, at most 32 bytes, e.g. a number's), as its code. */
+  /** A value written as this text (ASCII, at most 32 bytes: a number's, which takes at most 25), as its code. */
   string(text: string): number {
+    if (text.length > 32) throw new Error(`RowAssembler.string: "${text}" is longer than 32 bytes`);
     const id = this.strings++;
     const at = this.regions.strs + this.strBytes;
     for (let i = 0; i < text.length; i++) this.bytes[at + i] = text.charCodeAt(i);

@@ -19,7 +19,7 @@ import { type DigitRows, type FastBatch, FastRecord, RowAssembler } from '../io/
 import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import { digitRowsFor, type InstrumentScore, scoreDigitScales, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreDigitRow, scoreItems } from '../scoring/score.js';
+import { digitRowsFor, type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreDigitRow, scoreDigitScales, scoreItems } from '../scoring/score.js';
 import { type InputHooks, prepareInput } from './prepare.js';
 
 export interface ScoreJobOptions {
@@ -170,48 +170,46 @@ export class RowScorer {
     return written;
   }
 
-  /** Scores one record and writes its row (the general way). */
+  /** Scores record j of the batch and writes its row (the general way). */
   private addRow(record: CsvRecord, j: number): void {
     const { plans, scores, scratch, buffer, instruments, digitRows, digitBatch } = this;
     const { json, copyRaw, escape, digits } = this.opts;
-    {
-      for (let k = 0; k < plans.length; k++) {
-        const rows = digitBatch[k] ? digitRows[k]! : undefined;
-        const s = rows !== undefined && rows.answered[j]! >= 0 ? scoreDigitRow(plans[k]!, rows, j, scores[k]!) : scoreItems(plans[k]!, readItems(plans[k]!, record, scratch[k]), scores[k]);
-        const tally = this.tallies[k]!;
-        tally.counts[s.status]++;
-        if (s.problems.length > 0) {
-          tally.problems += s.problems.length;
-          this.problems += s.problems.length;
-          this.problemRows.push(...renderProblemRows(record.line, instruments[k]!.id, s.problems));
-        }
+    for (let k = 0; k < plans.length; k++) {
+      const rows = digitBatch[k] ? digitRows[k]! : undefined;
+      const s = rows !== undefined && rows.answered[j]! >= 0 ? scoreDigitRow(plans[k]!, rows, j, scores[k]!) : scoreItems(plans[k]!, readItems(plans[k]!, record, scratch[k]), scores[k]);
+      const tally = this.tallies[k]!;
+      tally.counts[s.status]++;
+      if (s.problems.length > 0) {
+        tally.problems += s.problems.length;
+        this.problems += s.problems.length;
+        this.problemRows.push(...renderProblemRows(record.line, instruments[k]!.id, s.problems));
       }
-      if (json) {
-        const obj = renderScoreJson(this.header, record.fields, instruments, scores, digits);
-        buffer.text(`${this.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
-      } else if (copyRaw && record instanceof FastRecord && !this.mustRewrite(record)) {
-        buffer.bytes(record.buf, record.start, record.end);
-        for (let k = 0; k < scores.length; k++) {
-          const s = scores[k]!;
-          const scales = s.scales;
-          for (let i = 0; i < scales.length; i++) {
-            buffer.byte(COMMA);
-            const v = scales[i]!;
-            if (v !== null) buffer.number(v, digits);
-          }
-          buffer.byte(COMMA);
-          buffer.number(s.answered, undefined);
-          buffer.byte(COMMA);
-          buffer.ascii(s.status);
-          buffer.byte(COMMA);
-          if (s.problems.length > 0) buffer.text(csvField(renderProblemsCell(s.problems), escape));
-        }
-        buffer.byte(LF);
-      } else {
-        buffer.text(toCsv([[...record.fields, ...scores.flatMap((s) => renderScoreFields(s, digits))]], escape));
-      }
-      this.rows++;
     }
+    if (json) {
+      const obj = renderScoreJson(this.header, record.fields, instruments, scores, digits);
+      buffer.text(`${this.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
+    } else if (copyRaw && record instanceof FastRecord && !this.mustRewrite(record)) {
+      buffer.bytes(record.buf, record.start, record.end);
+      for (let k = 0; k < scores.length; k++) {
+        const s = scores[k]!;
+        const scales = s.scales;
+        for (let i = 0; i < scales.length; i++) {
+          buffer.byte(COMMA);
+          const v = scales[i]!;
+          if (v !== null) buffer.number(v, digits);
+        }
+        buffer.byte(COMMA);
+        buffer.number(s.answered, undefined);
+        buffer.byte(COMMA);
+        buffer.ascii(s.status);
+        buffer.byte(COMMA);
+        if (s.problems.length > 0) buffer.text(csvField(renderProblemsCell(s.problems), escape));
+      }
+      buffer.byte(LF);
+    } else {
+      buffer.text(toCsv([[...record.fields, ...scores.flatMap((s) => renderScoreFields(s, digits))]], escape));
+    }
+    this.rows++;
   }
 
   takeProblems(): string[][] {
