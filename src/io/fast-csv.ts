@@ -369,6 +369,8 @@ class WasmLines {
   /** Where the memory past the split's records and fields starts. */
   private free = 0;
   private length = 0;
+  /** The batch whose records one split made, all of them, and how many records and fields that was. */
+  private whole: { batch: FastBatch; records: number; fields: number } | undefined;
   /** The batch (and its load) whose field bounds were last copied for `items`, at `copied`. */
   private copiedBatch: FastBatch | undefined;
   private copiedLoad = -1;
@@ -415,6 +417,7 @@ class WasmLines {
     this.bytes.fill(0, INPUT + n, INPUT + n + 16);
     this.length = n;
     this.copiedBatch = undefined;
+    this.whole = undefined;
     this.itemsEnd = this.free;
     return ++this.loads;
   }
@@ -431,6 +434,8 @@ class WasmLines {
     const fields = words[65]!;
     batch.reserveMany(records, fields);
     const base = batch.nFields;
+    // The batch's first records: while nothing else is added, the kernel's copy of its field bounds is the batch's.
+    this.whole = base === 0 && batch.n === 0 ? { batch, records, fields } : undefined;
     batch.fieldStart.set(words.subarray(this.fs >> 2, (this.fs >> 2) + fields), base);
     batch.fieldEnd.set(words.subarray(this.fe >> 2, (this.fe >> 2) + fields), base);
     batch.quoted.fill(0, base, base + fields);
@@ -471,15 +476,20 @@ class WasmLines {
     const n = plan.columns.length;
     const ns = plan.scales.length;
     if (this.copiedBatch !== batch || this.copiedLoad !== batch.epoch) {
-      // The batch's field bounds and its records' first fields, copied once for all its plans.
+      // The batch's field bounds and its records' first fields, copied once for all its plans (the
+      // bounds are in memory already when one split made all the batch's records).
       const f = batch.nFields;
-      const fs = this.free;
-      const fe = align16(fs + 4 * f);
-      const rec = align16(fe + 4 * f);
+      const w = this.whole;
+      const split = w !== undefined && w.batch === batch && w.records === batch.n && w.fields === f;
+      const fs = split ? this.fs : this.free;
+      const fe = split ? this.fe : align16(fs + 4 * f);
+      const rec = split ? this.free : align16(fe + 4 * f);
       const end = align16(rec + 4 * nrec);
       this.grow(end);
-      this.words.set(batch.fieldStart.subarray(0, f), fs >> 2);
-      this.words.set(batch.fieldEnd.subarray(0, f), fe >> 2);
+      if (!split) {
+        this.words.set(batch.fieldStart.subarray(0, f), fs >> 2);
+        this.words.set(batch.fieldEnd.subarray(0, f), fe >> 2);
+      }
       this.words.set(batch.field.subarray(batch.first, batch.n), rec >> 2);
       this.copied = { fs, fe, rec, end };
       this.copiedBatch = batch;
