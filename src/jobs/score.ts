@@ -19,7 +19,7 @@ import { type DigitRows, type FastBatch, FastRecord, RowAssembler } from '../io/
 import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import { digitRowsFor, type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, STATUSES, scoreDigitRow, scoreDigitScales, scoreItems } from '../scoring/score.js';
+import { digitRowsFor, type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, PRORATED, STATUSES, scaleScore, scaleState, scoreDigitRow, scoreItems } from '../scoring/score.js';
 import { type InputHooks, prepareInput } from './prepare.js';
 
 export interface ScoreJobOptions {
@@ -151,7 +151,6 @@ export class RowScorer {
     const ns = plan.scales.length;
     const { codes, codeAt } = assembler;
     const { answered, sums } = rows;
-    const values = this.scores[0]!.scales;
     let written = 0;
     for (let j = 0, c = codeAt; j < batch.length; j++, c += ns + 2) {
       const a = answered[j]!;
@@ -160,10 +159,19 @@ export class RowScorer {
         codes[c] = -1;
         continue;
       }
-      const status = scoreDigitScales(plan, sums, j, values);
-      for (let k = 0; k < ns; k++) {
-        const v = values[k]!;
-        codes[c + 2 + k] = v === null ? -1 : (v | 0) === v && v >= 0 ? v : assembler.string(this.numberText(v, digits));
+      // scoreDigitRow's rules, each value straight into its code (no array of boxed fractions).
+      let status = 0;
+      for (let k = 0, at = 2 * j * ns; k < ns; k++, at += 2) {
+        const sc = plan.scales[k]!;
+        const len = sc.items.length;
+        const state = scaleState(sums[at + 1]!, len, false, sc.maxMissing);
+        if (state > status) status = state;
+        let code = -1;
+        if (state <= PRORATED) {
+          const v = scaleScore(sums[at]!, sums[at + 1]!, len, sc.method);
+          code = (v | 0) === v && v >= 0 ? v : assembler.string(this.numberText(v, digits));
+        }
+        codes[c + 2 + k] = code;
       }
       codes[c] = status;
       codes[c + 1] = a;

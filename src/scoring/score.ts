@@ -86,7 +86,8 @@ export function scoreScale(values: readonly number[], anyInvalid: boolean, metho
 /** The statuses in order of severity: a row's status is its worst scale's. */
 export const STATUSES: readonly InstrumentStatus[] = ['ok', 'prorated', 'incomplete', 'invalid'];
 const OK = 0;
-const PRORATED = 1;
+/** The state of a scale that has a score but not from every item (STATUSES index); OK and PRORATED ones have a score. */
+export const PRORATED = 1;
 const INCOMPLETE = 2;
 const INVALID = 3;
 
@@ -266,7 +267,7 @@ export function scoreDigitRow(plan: ScoringPlan, rows: DigitRows, j: number, out
 }
 
 /** The scale scores of batch record j from DigitRows' sums into `scales`; returns the row's status, as an index into STATUSES. */
-export function scoreDigitScales(plan: ScoringPlan, sums: Int32Array, j: number, scales: Array<number | null>): number {
+function scoreDigitScales(plan: ScoringPlan, sums: Int32Array, j: number, scales: Array<number | null>): number {
   const ns = plan.scales.length;
   let worst = OK;
   for (let k = 0, at = j * ns * 2; k < ns; k++, at += 2) {
