@@ -128,7 +128,9 @@ export function choleskyInverse(l: Mat): number[][] {
  */
 export function luSolve(a: Mat, b: readonly number[]): number[] {
   const n = a.length;
-  const lu = a.map((r) => [...r]);
+  // Rows as typed arrays: plain arrays of whole numbers and of fractions have different shapes, and a
+  // bootstrap's thousands of solves then kept throwing the compiled code away (V8 "wrong map").
+  const lu = a.map((r) => Float64Array.from(r));
   const pivot = Array.from({ length: n }, (_, i) => i);
   const col = new Float64Array(n);
   for (let j = 0; j < n; j++) {

@@ -125,6 +125,58 @@ export class MomentAccumulator {
   }
 
   /**
+   * Adds rows 0 … nRows − 1 of `values` (row-major, k columns) in order, row i weights[i] times
+   * (those with weight 0 left out): the bootstrap's pass, the same sums as add(values, i · k,
+   * weights[i]) row after row. Complete rows are written here, straight into both blocks, with the
+   * same operations addColumns and addLoaded do; a row with a missing value goes through add().
+   */
+  addWeighted(values: Float64Array, weights: ArrayLike<number>, nRows: number): void {
+    const { k, shift, tShift } = this;
+    const block = this.block[0]!;
+    const wBlock = this.wBlock[0]!;
+    const tBlock = this.tBlock[0]!;
+    for (let i = 0; i < nRows; i++) {
+      const w = weights[i]!;
+      if (!(w > 0)) continue;
+      const off = i * k;
+      let complete = true;
+      for (let j = 0; j < k; j++) {
+        const x = values[off + j]!;
+        if (x !== x) {
+          complete = false;
+          break;
+        }
+      }
+      if (!complete || k === 0) {
+        this.add(values, off, w);
+        continue;
+      }
+      // The rows already in this block had weight 1 (wBlock not filled): as addLoaded, copy them.
+      const r = this.filled[0]!;
+      if (!this.weighted[0]) {
+        this.weighted[0] = true;
+        for (let a = 0; a < k; a++) wBlock.set(block.subarray(a * BLOCK, a * BLOCK + r), a * BLOCK);
+      }
+      let sum = 0;
+      for (let j = 0; j < k; j++) {
+        const x = values[off + j]!;
+        const d = x - shift[j]!;
+        block[j * BLOCK + r] = d;
+        wBlock[j * BLOCK + r] = w * d;
+        sum += x;
+      }
+      this.rows += w;
+      const t = sum / k - tShift;
+      this.tSum += w * t;
+      this.ttSum += w * t * t;
+      this.full += w;
+      this.filled[0] = r + 1;
+      tBlock[r] = t;
+      if (r + 1 === BLOCK) this.flush(0);
+    }
+  }
+
+  /**
    * Adds the row just written to the complete rows' block at its next free row (shifted, 0 where
    * missing), with `m` items missing (listed in `absent`) and `sum` of its answers.
    */
@@ -287,9 +339,6 @@ export function matrixMoments(m: ItemMatrix, rows?: ArrayLike<number>, rowMeans 
  */
 export function weightedMoments(m: ItemMatrix, weights: ArrayLike<number>, shift: Float64Array, rowMeans = true): ItemMoments {
   const acc = new MomentAccumulator(m.cols, shift, rowMeans);
-  for (let i = 0; i < m.rows; i++) {
-    const w = weights[i]!;
-    if (w > 0) acc.add(m.values, i * m.cols, w);
-  }
+  acc.addWeighted(m.values, weights, m.rows);
   return acc.finish();
 }

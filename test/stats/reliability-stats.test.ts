@@ -3,12 +3,13 @@
  * lavaan 0.6.14, R 4.2.2; values in fixtures/reliability-edge/expected.txt) and hand working.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bootstrapIntervals } from '../../src/reliability/analyse.js';
 import { cronbachAlpha, feldtInterval } from '../../src/stats/alpha.js';
 import { cov2cor, mlCovariance, pairwiseCovariance } from '../../src/stats/covariance.js';
 import { itemMatrixFromRows } from '../../src/stats/item-matrix.js';
-import { columnMeans, type ItemMoments, matrixMoments, weightedMoments } from '../../src/stats/moments.js';
+import { columnMeans, type ItemMoments, matrixMoments, MomentAccumulator, weightedMoments } from '../../src/stats/moments.js';
 import { fitOneFactor } from '../../src/stats/omega.js';
 import { quantile7 } from '../../src/stats/quantile.js';
 import { readCsvObjects } from '../helpers/csv.js';
@@ -135,6 +136,38 @@ describe('weighted moments (a bootstrap resample as draw counts)', () => {
     expect(b.complete.n).toBe(a.complete.n);
     const flat = (x: ItemMoments) => [...x.pairwise.cov.flat(), ...x.pairwise.counts.flat(), ...x.complete.cov.flat(), ...x.rRaw, ...x.means];
     flat(b).forEach((v, i) => expect(v).toBeCloseTo(flat(a)[i]!, 12));
+  });
+
+  it('addWeighted gives add()’s sums row after row, bit for bit (gaps, weights 0–3, partial blocks, rows added before)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 70 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.boolean(),
+        (k, n, before, seed, rowMeans) => {
+          let s = seed;
+          const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
+          const values = Float64Array.from({ length: (n + before) * k }, () => (rnd() < 0.05 ? NA : rnd() < 0.5 ? 1 + Math.floor(rnd() * 7) : rnd() * 10));
+          const weights = Array.from({ length: n }, () => Math.floor(rnd() * 4));
+          const shift = Float64Array.from({ length: k }, () => 2 + rnd() * 3);
+          const a = new MomentAccumulator(k, shift, rowMeans);
+          const b = new MomentAccumulator(k, shift, rowMeans);
+          for (let i = 0; i < before; i++) {
+            a.add(values, (n + i) * k);
+            b.add(values, (n + i) * k);
+          }
+          for (let i = 0; i < n; i++) if (weights[i]! > 0) a.add(values, i * k, weights[i]!);
+          b.addWeighted(values, weights, n);
+          const sa = a.sums();
+          const sb = b.sums();
+          expect([sb.rows, sb.full, sb.part, sb.tSum, sb.ttSum]).toEqual([sa.rows, sa.full, sa.part, sa.tSum, sa.ttSum]);
+          sa.arrays.forEach((x, i) => expect(Buffer.from(sb.arrays[i]!.buffer).equals(Buffer.from(x.buffer))).toBe(true));
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it('a factor fit started elsewhere (the whole sample) ends at the same optimum', () => {
