@@ -94,17 +94,6 @@ export interface TrajectoryResult {
 
 const byId = naturalOrder;
 
-/** The lowest and highest session, or null when there is no administration. */
-function sessionRange(rows: readonly Administration[]): [number, number] | null {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const r of rows) {
-    lo = Math.min(lo, r.session);
-    hi = Math.max(hi, r.session);
-  }
-  return rows.length > 0 ? [lo, hi] : null;
-}
-
 /**
  * `rows`: the administrations, as objects or as a table (src/trajectory/table.ts); `built`: their
  * series when the caller already built them (buildSeries(rows)).
@@ -121,7 +110,7 @@ export function analyseTrajectories(rows: readonly Administration[] | AdminTable
   if (rciSdiff === null) warnings.push('the RCI needs an SD: fewer than 2 clients have a score, and no --sd was given');
   const suddenGainCutoff = p.suddenGainCutoff ?? (rciSdiff === null ? null : RCI_Z * rciSdiff);
 
-  const sessionGrid = rows instanceof AdminTable ? rows.sessionRange() : sessionRange(rows);
+  const sessionGrid = (rows instanceof AdminTable ? rows : AdminTable.of(rows)).sessionRange();
   const sdInter = pooledDifferenceSd(series.map((s) => s.observations));
 
   const events: TrajectoryEvent[] = [];

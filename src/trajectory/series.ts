@@ -3,6 +3,7 @@
  * OLS slope). Pure.
  */
 import { linearRegression, mean } from 'simple-statistics';
+import { AdminTable } from './table.js';
 
 export interface Administration {
   client: string;
@@ -49,61 +50,15 @@ export interface BuiltSeries {
   multiTherapist: string[];
 }
 
-/** Items grouped by key, groups in the order their keys first occur. */
-function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
-/** The therapist on most of a client's rows (the first seen on a tie; '' if none), and whether there are several. */
-function mainTherapist(list: readonly Administration[]): { therapist: string; several: boolean } {
-  let only = '';
-  let one = true;
-  for (const r of list) {
-    if (r.therapist === '') continue;
-    if (only === '') only = r.therapist;
-    else if (r.therapist !== only) one = false;
-  }
-  if (one) return { therapist: only, several: false };
-  const counts = new Map<string, number>();
-  for (const r of list) if (r.therapist !== '') counts.set(r.therapist, (counts.get(r.therapist) ?? 0) + 1);
-  let therapist = '';
-  let best = 0;
-  for (const [t, c] of counts) if (c > best) [therapist, best] = [t, c];
-  return { therapist, several: true };
-}
-
+/**
+ * Groups administrations by client (see BuiltSeries). The rules are written once, in
+ * AdminTable.buildSeries (the administrations column by column, as the job keeps them); each
+ * series' `first` here is the caller's own object.
+ */
 export function buildSeries(rows: readonly Administration[]): BuiltSeries {
-  const byClient = groupBy(rows, (r) => r.client);
-  const series: ClientSeries[] = [];
-  const duplicates: DuplicateSession[] = [];
-  const multiTherapist: string[] = [];
-  for (const [client, list] of byClient) {
-    // Sessions in increasing order (the usual file) have no duplicates and need no grouping.
-    let increasing = true;
-    for (let i = 1; i < list.length && increasing; i++) increasing = list[i]!.session > list[i - 1]!.session;
-    const bySession = increasing ? list.map((r) => [r.session, [r]] as const) : groupBy(list, (r) => r.session);
-    const observations: Observation[] = [];
-    let first: Administration | null = null;
-    for (const [session, admins] of bySession) {
-      if (admins.length > 1) duplicates.push({ client, session, lines: admins.map((a) => a.line) });
-      else if (admins[0]!.score !== null) {
-        observations.push({ session, score: admins[0]!.score });
-        if (first === null || session < first.session) first = admins[0]!;
-      }
-    }
-    if (!increasing) observations.sort((a, b) => a.session - b.session);
-    const { therapist, several } = mainTherapist(list);
-    if (several) multiTherapist.push(client);
-    series.push({ client, therapist, observations, administrations: list.length, first });
-  }
-  return { series, duplicates, multiTherapist };
+  const built = AdminTable.of(rows).buildSeries();
+  for (const s of built.series) if (s.first) s.first = rows[s.first.index!]!;
+  return built;
 }
 
 export interface ClientSummary {

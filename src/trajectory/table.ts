@@ -67,6 +67,13 @@ export class AdminTable {
     this.line = grown(this.line, size);
   }
 
+  /** A table of these administrations, in order. */
+  static of(rows: readonly Administration[]): AdminTable {
+    const t = new AdminTable();
+    for (const r of rows) t.push(r.client, r.session, r.score, r.therapist, r.line);
+    return t;
+  }
+
   /** Adds an administration (score null: none); its index is the table's length before. */
   push(client: string, session: number, score: number | null, therapist: string, line: number): void {
     this.reserve(1);
