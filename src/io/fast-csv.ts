@@ -10,6 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import { inputError, type RapportError } from '../errors.js';
 import type { CsvRecord, RecordBatch } from './csv-read.js';
 import { firstInvalidUtf8 } from './decode.js';
+import { grown } from '../typed-arrays.js';
 import { WASM_BASE64 as SPLIT_WASM } from '../stats/wasm/split.js';
 import { ensureMemory, instantiateKernel, type KernelMemory } from '../stats/wasm/instantiate.js';
 
@@ -20,14 +21,6 @@ const EMPTY = Buffer.alloc(0);
 /** 1 for the bytes a spreadsheet formula can start with: = + - @ tab CR. */
 const FORMULA_START = new Uint8Array(256);
 for (const c of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]) FORMULA_START[c] = 1;
-
-function grow<T extends Int32Array | Uint8Array>(a: T, size: number): T {
-  let n = a.length;
-  while (n < size) n *= 2;
-  const x = new (a.constructor as { new (n: number): T })(n);
-  x.set(a);
-  return x;
-}
 
 /**
  * The records of one chunk: where each starts and ends, its line, and its fields' byte bounds in
@@ -97,18 +90,18 @@ export class FastBatch implements RecordBatch {
   reserveMany(records: number, fields: number): void {
     if (this.n + records > this.line.length) {
       const size = this.n + records;
-      this.line = grow(this.line, size);
-      this.start = grow(this.start, size);
-      this.end = grow(this.end, size);
-      this.field = grow(this.field, size);
-      this.count = grow(this.count, size);
-      this.formulaLike = grow(this.formulaLike, size);
+      this.line = grown(this.line, size);
+      this.start = grown(this.start, size);
+      this.end = grown(this.end, size);
+      this.field = grown(this.field, size);
+      this.count = grown(this.count, size);
+      this.formulaLike = grown(this.formulaLike, size);
     }
     if (this.nFields + fields > this.fieldStart.length) {
       const size = this.nFields + fields;
-      this.fieldStart = grow(this.fieldStart, size);
-      this.fieldEnd = grow(this.fieldEnd, size);
-      this.quoted = grow(this.quoted, size);
+      this.fieldStart = grown(this.fieldStart, size);
+      this.fieldEnd = grown(this.fieldEnd, size);
+      this.quoted = grown(this.quoted, size);
     }
   }
 }

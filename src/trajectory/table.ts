@@ -5,6 +5,7 @@
  * cheap to hand between threads. buildSeriesFromTable gives what buildSeries gives for the same
  * administrations as objects (test/trajectory/table.test.ts). Pure.
  */
+import { grown } from '../typed-arrays.js';
 import type { Administration, BuiltSeries, ClientSeries, DuplicateSession, Observation } from './series.js';
 
 /** Distinct strings numbered in the order they first occur. */
@@ -39,12 +40,6 @@ export interface AdminColumns {
   /** NaN where the administration has no score. */
   score: Float64Array;
   line: Int32Array;
-}
-
-function grown<T extends Int32Array | Float64Array>(a: T, size: number): T {
-  const x = new (a.constructor as new (n: number) => T)(Math.max(size, 2 * a.length));
-  x.set(a);
-  return x;
 }
 
 export class AdminTable {
