@@ -556,16 +556,17 @@ export class DigitRows {
     return wasmLines.items(batch, this.plan, this);
   }
 
-  /** Copies the kernel's results out of its memory. */
+  /**
+   * Copies the kernel's results out of its memory. A caller may point `answered` and `values` at
+   * arrays of its own before read (large enough for the batch: they are used as they are).
+   */
   take(memory: ArrayBuffer, nrec: number, ans: number, vals: number, sums: number): void {
     const n = this.plan.columns.length;
     const ns = this.plan.scales.length;
-    if (this.answered.length < nrec) {
-      const size = Math.max(nrec, 2 * this.answered.length);
-      this.answered = new Int32Array(size);
-      this.sums = new Int32Array(size * ns * 2);
-      if (this.wantValues) this.values = new Float64Array(size * n);
-    }
+    const size = (have: number, need: number) => Math.max(need, 2 * have);
+    if (this.answered.length < nrec) this.answered = new Int32Array(size(this.answered.length, nrec));
+    if (this.sums.length < nrec * ns * 2) this.sums = new Int32Array(size(this.sums.length, nrec * ns * 2));
+    if (this.wantValues && this.values.length < nrec * n) this.values = new Float64Array(size(this.values.length, nrec * n));
     this.answered.set(new Int32Array(memory, ans, nrec));
     this.sums.set(new Int32Array(memory, sums, nrec * ns * 2));
     if (this.wantValues) this.values.set(new Float64Array(memory, vals, nrec * n));

@@ -56,7 +56,7 @@ export const addBlockJs: AddBlock = (block, wBlock, t, n, k, total, cross, tx) =
 
 interface CrossKernel {
   memory: KernelMemory;
-  cross: (k: number, n: number, wOff: number, tOff: number, oOff: number, withT: number) => void;
+  cross: (k: number, n: number, bOff: number, wOff: number, tOff: number, oOff: number, withT: number) => void;
 }
 
 /**
@@ -78,7 +78,7 @@ function wasmAddBlock(kernel: CrossKernel): AddBlock {
     mem.set(block.subarray(0, k * BLOCK), 0);
     if (wOff !== 0) mem.set(wBlock.subarray(0, k * BLOCK), wOff / 8);
     if (t) mem.set(t.subarray(0, BLOCK), tOff / 8);
-    kernel.cross(k, n, wOff, tOff, oOff, t ? 1 : 0);
+    kernel.cross(k, n, 0, wOff, tOff, oOff, t ? 1 : 0);
     const o = oOff / 8;
     for (let a = 0; a < k; a++) total[a]! += mem[o + a]!;
     if (t) for (let a = 0; a < k; a++) tx[a]! += mem[o + k + a]!;
