@@ -90,7 +90,8 @@ export class WasmMoments {
       i32[st / 4 + 16 + i] = p;
       p += align16(size);
     });
-    i32.set(columns, i32[st / 4 + 16]! / 4);
+    // The items' positions as byte offsets in a row of doubles.
+    i32.set(columns.map((c) => 8 * c), i32[st / 4 + 16]! / 4);
     f64.set(shift, i32[st / 4 + 17]! / 8);
     return st;
   }

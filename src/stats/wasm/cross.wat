@@ -21,7 +21,7 @@
 ;; items answered is left out, as is, with the listwise flag, a row missing one. A state, from S:
 ;;   f64: S+0 rows, S+8 complete rows, S+16 incomplete rows, S+24 Σt, S+32 Σt², S+40 shift of t;
 ;;   i32: S+48 rows in block 0 (complete rows), S+52 in block 1 (incomplete), S+56 k, S+60 listwise;
-;;   addresses (i32) from S+64: the items' positions in a row (k i32), their shifts, then the sums
+;;   addresses (i32) from S+64: the items' positions in a row (k i32, in bytes), their shifts, then the sums
 ;;   fullSum (k), fullCross (k k), partSum (k), partCross (k k), missBoth (k k), sumWhereMissing
 ;;   (k k), tx (k), tMiss (k), ttMiss (k), one after another; `cross`'s results; block 0 and its row
 ;;   means; block 1 and its row means; k i32 of scratch for the missing items; a block of k × 64
@@ -388,22 +388,26 @@
         (local.set $blk (i32.add (i32.load offset=112 (local.get $st)) (i32.shl (local.get $f) (i32.const 3))))
         (local.set $sum (f64.const 0))
         (local.set $m (i32.const 0))
+        ;; j over the items; $p at its position (in bytes), $q at its shift, $b at its block cell.
         (local.set $j (i32.const 0))
-        (block $vd (loop $vl
-          (br_if $vd (i32.ge_u (local.get $j) (local.get $k)))
-          (local.set $x (f64.load (i32.add (local.get $row)
-            (i32.shl (i32.load (i32.add (local.get $cols) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 3)))))
+        (local.set $p (local.get $cols))
+        (local.set $q (local.get $shift))
+        (local.set $b (local.get $blk))
+        (if (local.get $k) (then (loop $vl
+          (local.set $x (f64.load (i32.add (local.get $row) (i32.load (local.get $p)))))
           (if (f64.eq (local.get $x) (local.get $x))
             (then
-              (f64.store (i32.add (local.get $blk) (i32.shl (local.get $j) (i32.const 9)))
-                (f64.sub (local.get $x) (f64.load (i32.add (local.get $shift) (i32.shl (local.get $j) (i32.const 3))))))
+              (f64.store (local.get $b) (f64.sub (local.get $x) (f64.load (local.get $q))))
               (local.set $sum (f64.add (local.get $sum) (local.get $x))))
             (else
-              (f64.store (i32.add (local.get $blk) (i32.shl (local.get $j) (i32.const 9))) (f64.const 0))
+              (f64.store (local.get $b) (f64.const 0))
               (i32.store (i32.add (local.get $absent) (i32.shl (local.get $m) (i32.const 2))) (local.get $j))
               (local.set $m (i32.add (local.get $m) (i32.const 1)))))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $vl)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (local.set $q (i32.add (local.get $q) (i32.const 8)))
+          (local.set $b (i32.add (local.get $b) (i32.const 512)))
+          (br_if $vl (i32.lt_u (local.get $j) (local.get $k))))))
         ;; No answer on the scale, or (listwise) an item missing: the row is not the scale's.
         (br_if $skip (i32.eq (local.get $m) (local.get $k)))
         (br_if $skip (i32.and (i32.ne (local.get $m) (i32.const 0)) (i32.load offset=60 (local.get $st))))
