@@ -185,7 +185,7 @@ class MomentCollector {
       });
     });
     this.scratch = plans.map(newItemValues);
-    this.digitRows = plans.map((p) => digitRowsFor(p, true));
+    this.digitRows = plans.map((p) => digitRowsFor(p, true, false));
     const kernel = this.kernel;
     this.tables = kernel && this.layout.map((ls) => ls.map((l) => kernel.table(l.columns, l.shift, listwise)));
   }

@@ -244,13 +244,14 @@ function scoreScaleOf(plan: ScoringPlan, items: ItemValues, k: number, scales: A
 
 /**
  * A DigitRows reader for the plan (every record of a batch read at once by the WebAssembly kernel),
- * when its valid answers are all one digit; `values` if the caller needs the item values, not only
- * the scale sums.
+ * when its valid answers are all one digit; `values` if the caller needs the item values, `sums`
+ * if it needs the scale sums (reliability needs the values alone).
  */
-export function digitRowsFor(plan: ScoringPlan, values: boolean): DigitRows | undefined {
+export function digitRowsFor(plan: ScoringPlan, values: boolean, sums = true): DigitRows | undefined {
   if (!plan.digits) return undefined;
   const { min, max } = plan.parser.scale;
-  return new DigitRows({ columns: plan.digits.columns, reverse: plan.digits.reverse, min, max, scales: plan.scales.map((s) => Int32Array.from(s.items)) }, values);
+  const scales = sums ? plan.scales.map((s) => Int32Array.from(s.items)) : [];
+  return new DigitRows({ columns: plan.digits.columns, reverse: plan.digits.reverse, min, max, scales }, values);
 }
 
 /**
