@@ -1,5 +1,5 @@
 /** Small matrix helpers, over ml-matrix (the linear-algebra library rapport uses) or plain arrays where that measured faster. Pure. */
-import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { svdSquare } from './svd.js';
 
 export type Mat = readonly (readonly number[])[];
 
@@ -14,25 +14,33 @@ export function dropIndex(m: Mat, i: number): number[][] {
 /**
  * Moore–Penrose pseudo-inverse with psych's `Pinv` rule (psych 2.2.9): singular values
  * d > sqrt(.Machine$double.eps) · d_1 are inverted, the rest dropped. Equals the inverse for a
- * well-conditioned matrix.
+ * well-conditioned matrix. `m` must be square (n ≥ 1). The SVD is ./svd.ts, a direct-indexing port
+ * of ml-matrix's `SingularValueDecomposition` ({ autoTranspose: true }) that gives its results to the
+ * bit and runs about three times faster cold.
  */
 export function pinv(m: Mat): number[][] {
-  const svd = new SingularValueDecomposition(new Matrix(m.map((r) => [...r])), { autoTranspose: true });
-  const d = svd.diagonal;
-  const tol = Math.sqrt(Number.EPSILON) * (d[0] ?? 0);
-  const U = svd.leftSingularVectors;
-  const V = svd.rightSingularVectors;
   const n = m.length;
-  const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const row = m[i]!;
+    if (row.length !== n) throw new RangeError(`pinv needs a square matrix, got row ${i} of length ${row.length} in ${n} rows`);
+    for (let j = 0; j < n; j++) a[i * n + j] = row[j]!;
+  }
+  const { d, u: U, v: V } = svdSquare(a, n);
+  const tol = Math.sqrt(Number.EPSILON) * (d[0] ?? 0);
+  // out(i, j) = Σ_s (V(i, s) · (1/d_s)) · U(j, s), summed from 0 in increasing s, as before svd.ts.
+  const out = new Float64Array(n * n);
   for (let s = 0; s < d.length; s++) {
     if (!(d[s]! > Math.max(tol, 0))) continue;
     const inv = 1 / d[s]!;
-    for (let i = 0; i < n; i++) {
-      const vi = V.get(i, s) * inv;
-      for (let j = 0; j < n; j++) out[i]![j]! += vi * U.get(j, s);
-    }
+    for (let i = 0; i < n; i++) addScaledColumn(out, i * n, V[i * n + s]! * inv, U, s, n);
   }
-  return out;
+  return Array.from({ length: n }, (_, i) => Array.from(out.subarray(i * n, i * n + n)));
+}
+
+/** out[o + j] += vi · U(j, s) for j = 0 … n − 1 (U row-major n × n); a helper so V8 optimizes it early. */
+function addScaledColumn(out: Float64Array, o: number, vi: number, U: Float64Array, s: number, n: number): void {
+  for (let j = 0; j < n; j++) out[o + j] = out[o + j]! + vi * U[j * n + s]!;
 }
 
 /**

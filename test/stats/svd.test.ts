@@ -1,0 +1,194 @@
+/**
+ * src/stats/svd.ts is an operation-for-operation port of ml-matrix's SingularValueDecomposition:
+ * its singular values and vectors, and so pinv's output, must equal ml-matrix's to the bit.
+ */
+import fc from 'fast-check';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { describe, expect, it } from 'vitest';
+import { type Mat, pinv } from '../../src/stats/matrix.js';
+import { svd, svdSquare } from '../../src/stats/svd.js';
+
+/** pinv as it was before svd.ts (ml-matrix's SVD), kept verbatim as the reference. */
+function pinvMlMatrix(m: Mat): number[][] {
+  const svd = new SingularValueDecomposition(new Matrix(m.map((r) => [...r])), { autoTranspose: true });
+  const d = svd.diagonal;
+  const tol = Math.sqrt(Number.EPSILON) * (d[0] ?? 0);
+  const U = svd.leftSingularVectors;
+  const V = svd.rightSingularVectors;
+  const n = m.length;
+  const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let s = 0; s < d.length; s++) {
+    if (!(d[s]! > Math.max(tol, 0))) continue;
+    const inv = 1 / d[s]!;
+    for (let i = 0; i < n; i++) {
+      const vi = V.get(i, s) * inv;
+      for (let j = 0; j < n; j++) out[i]![j]! += vi * U.get(j, s);
+    }
+  }
+  return out;
+}
+
+const show = (x: number | undefined): string => (Object.is(x, -0) ? '-0' : String(x));
+
+/** '' when a and b have the same length and Object.is-equal entries (so −0 ≠ +0), else where they differ. */
+function bitDiff(what: string, a: ArrayLike<number>, b: ArrayLike<number>): string {
+  if (a.length !== b.length) return `${what}: length ${a.length} ≠ ${b.length}`;
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) return `${what}[${i}]: ${show(a[i])} ≠ ${show(b[i])}`;
+  }
+  return '';
+}
+
+const flat = (m: Mat): Float64Array => Float64Array.from(m.flat());
+
+/** Port vs ml-matrix on an m × n matrix (m ≥ n): d, U, V identical to the bit. */
+function expectSvdIdentical(rows: Mat): void {
+  const m = rows.length;
+  const n = rows[0]!.length;
+  const ours = m === n ? svdSquare(flat(rows), n) : svd(flat(rows), m, n);
+  const theirs = new SingularValueDecomposition(new Matrix(rows.map((r) => [...r])), { autoTranspose: true });
+  expect(bitDiff('d', ours.d, theirs.diagonal)).toBe('');
+  expect(bitDiff('U', ours.u, flat(theirs.leftSingularVectors.to2DArray()))).toBe('');
+  expect(bitDiff('V', ours.v, flat(theirs.rightSingularVectors.to2DArray()))).toBe('');
+}
+
+function expectPinvIdentical(rows: Mat): void {
+  expect(bitDiff('pinv', flat(pinv(rows)), flat(pinvMlMatrix(rows)))).toBe('');
+}
+
+const reshape = (xs: readonly number[], m: number, n: number): number[][] =>
+  Array.from({ length: m }, (_, i) => xs.slice(i * n, i * n + n));
+
+/** Sample covariance (N − 1) of an N × p data matrix; rank ≤ N − 1, so rank-deficient when N ≤ p. */
+function covariance(data: readonly (readonly number[])[]): number[][] {
+  const nObs = data.length;
+  const p = data[0]!.length;
+  const mean = Array.from({ length: p }, (_, j) => data.reduce((s, r) => s + r[j]!, 0) / nObs);
+  return Array.from({ length: p }, (_, i) =>
+    Array.from({ length: p }, (_, j) => data.reduce((s, r) => s + (r[i]! - mean[i]!) * (r[j]! - mean[j]!), 0) / (nObs - 1)));
+}
+
+/** Correlation matrix of a covariance matrix; a zero-variance variable gets a unit diagonal and zero correlations. */
+function cov2cor(c: Mat): number[][] {
+  const sd = c.map((row, i) => Math.sqrt(row[i]!));
+  return c.map((row, i) => row.map((v, j) => (i === j ? 1 : sd[i]! > 0 && sd[j]! > 0 ? v / (sd[i]! * sd[j]!) : 0)));
+}
+
+const size = fc.integer({ min: 1, max: 40 });
+const real = fc.double({ min: -1e3, max: 1e3, noNaN: true });
+const smallInt = fc.integer({ min: -3, max: 3 });
+
+/** A square n × n matrix from the listed families. */
+const squareBase: fc.Arbitrary<number[][]> = size.chain((n) =>
+  fc.oneof(
+    // general real matrices, negative entries, ±0, subnormals
+    fc.array(real, { minLength: n * n, maxLength: n * n }).map((xs) => reshape(xs, n, n)),
+    // small integers: exact zeros, ties, frequent rank deficiency
+    fc.array(smallInt, { minLength: n * n, maxLength: n * n }).map((xs) => reshape(xs, n, n)),
+    // symmetric: A + Aᵀ
+    fc.array(real, { minLength: n * n, maxLength: n * n }).map((xs) => {
+      const a = reshape(xs, n, n);
+      return a.map((row, i) => row.map((v, j) => v + a[j]![i]!));
+    }),
+    // covariance and correlation matrices of Likert-like or real data; N ≤ p gives rank deficiency
+    fc.record({
+      nObs: fc.integer({ min: 2, max: 2 * n + 5 }),
+      likert: fc.boolean(),
+      cor: fc.boolean(),
+    }).chain(({ nObs, likert, cor }) =>
+      fc.array(likert ? fc.integer({ min: 1, max: 7 }) : fc.double({ min: -50, max: 50, noNaN: true }), {
+        minLength: nObs * n,
+        maxLength: nObs * n,
+      }).map((xs) => {
+        const c = covariance(reshape(xs, nObs, n));
+        return cor ? cov2cor(c) : c;
+      })),
+    // low rank B·Bᵀ (B is n × r, r may be 0)
+    fc.integer({ min: 0, max: n }).chain((r) =>
+      fc.array(real, { minLength: n * r, maxLength: n * r }).map((xs) => {
+        const b = reshape(xs, n, r);
+        return b.map((bi) => b.map((bj) => bi.reduce((s, x, t) => s + x * bj[t]!, 0)));
+      })),
+    // diagonal, possibly with zero or negative entries
+    fc.array(fc.oneof(real, fc.constant(0)), { minLength: n, maxLength: n }).map((xs) =>
+      xs.map((x, i) => Array.from({ length: n }, (_, j) => (i === j ? x : 0)))),
+  ));
+
+/** Then maybe repeat or zero some rows (and the matching columns, to keep symmetry where there was some), and rescale. */
+const square: fc.Arbitrary<number[][]> = fc.record({
+  base: squareBase,
+  edits: fc.array(fc.record({ kind: fc.constantFrom('repeat', 'zero', 'negate'), i: fc.nat(), j: fc.nat() }), { maxLength: 4 }),
+  scale: fc.constantFrom(1, 1, 1, -1, 1e-100, 1e-8, 1e8, 1e100),
+}).map(({ base, edits, scale }) => {
+  const n = base.length;
+  const a = base.map((r) => [...r]);
+  for (const { kind, i: i0, j: j0 } of edits) {
+    const i = i0 % n;
+    const j = j0 % n;
+    if (kind === 'repeat') {
+      a[j] = [...a[i]!];
+      for (const row of a) row[j] = row[i]!;
+    } else if (kind === 'zero') {
+      a[i] = new Array<number>(n).fill(0);
+      for (const row of a) row[i] = 0;
+    } else {
+      a[i] = a[i]!.map((x) => -x);
+    }
+  }
+  return scale === 1 ? a : a.map((r) => r.map((x) => x * scale));
+});
+
+/** Tall m × n (m > n) matrices for svd's non-square path. */
+const tall: fc.Arbitrary<number[][]> = fc.record({ n: fc.integer({ min: 1, max: 20 }), extra: fc.integer({ min: 1, max: 20 }), ints: fc.boolean() })
+  .chain(({ n, extra, ints }) =>
+    fc.array(ints ? smallInt : real, { minLength: (n + extra) * n, maxLength: (n + extra) * n }).map((xs) => reshape(xs, n + extra, n)));
+
+/** A reliability-run-like correlation matrix: p Likert items driven by one factor. */
+function likertCorrelation(p: number, nObs: number, seed: number): number[][] {
+  let s = seed;
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const data = Array.from({ length: nObs }, () => {
+    const f = rnd() * 4 - 2;
+    return Array.from({ length: p }, () => Math.max(1, Math.min(7, Math.round(4 + f + (rnd() * 4 - 2)))));
+  });
+  return cov2cor(covariance(data));
+}
+
+describe('svd.ts: a bit-identical port of ml-matrix SingularValueDecomposition', () => {
+  it('fixed cases: 1 × 1 (0, −0, negative), zero, identity, duplicated rows, reliability-sized correlations', () => {
+    const cases: number[][][] = [
+      [[0]], [[-0]], [[-3]], [[2.5]],
+      Array.from({ length: 5 }, () => new Array<number>(5).fill(0)),
+      Array.from({ length: 7 }, (_, i) => Array.from({ length: 7 }, (_, j) => (i === j ? 1 : 0))),
+      [[1, 2, 3], [1, 2, 3], [4, 5, 6]],
+      [[1, -1], [-1, 1]],
+      likertCorrelation(12, 200, 7),
+      likertCorrelation(36, 300, 11),
+      likertCorrelation(36, 30, 13), // fewer observations than items: singular
+    ];
+    for (const c of cases) {
+      expectSvdIdentical(c);
+      expectPinvIdentical(c);
+    }
+  });
+
+  it('square matrices of sizes 1..40: d, U, V and pinv identical to ml-matrix to the bit', () => {
+    fc.assert(
+      fc.property(square, (a) => {
+        expectSvdIdentical(a);
+        expectPinvIdentical(a);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('tall matrices (rows > columns): d, U, V identical to ml-matrix to the bit', () => {
+    fc.assert(fc.property(tall, (a) => expectSvdIdentical(a)), { numRuns: 150 });
+  });
+
+  it('rejects shapes outside its path', () => {
+    expect(() => svd(new Float64Array(6), 2, 3)).toThrow(RangeError);
+    expect(() => svdSquare(new Float64Array(0), 0)).toThrow(RangeError);
+    expect(() => pinv([[1, 2]])).toThrow(RangeError);
+  });
+});
