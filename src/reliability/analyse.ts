@@ -5,7 +5,7 @@
  * Pure.
  */
 import { type AlphaResult, alphaFromMoments, cronbachAlpha } from '../stats/alpha.js';
-import { type BootstrapResult, bootstrapIntervals } from './bootstrap.js';
+import type { BootstrapResult } from './bootstrap.js';
 import { omegaFromCovariance, type OmegaResult, omegaTotal } from './omega-total.js';
 import type { ItemMoments } from '../stats/moments.js';
 import { completeRows, type ItemMatrix, selectRows } from '../stats/item-matrix.js';
@@ -19,7 +19,6 @@ export interface ReliabilityWarning {
 
 export type { BootstrapResult } from './bootstrap.js';
 export type { OmegaResult } from './omega-total.js';
-export { bootstrapIntervals };
 export { omegaFromCovariance, omegaTotal } from './omega-total.js';
 
 export interface ScaleReliability {
@@ -59,6 +58,8 @@ export async function analyseScale(m: ItemMatrix, itemNames: readonly string[], 
   const warnings = reliabilityWarnings(alpha, omega, itemNames);
   const result: ScaleReliability = { alpha, omega, warnings };
   if (opts.boot !== undefined && opts.boot > 0) {
+    // Loaded here: the Mersenne Twister's bundle is needed only for --boot.
+    const { bootstrapIntervals } = await import('./bootstrap.js');
     const boot = bootstrapIntervals(data, opts.boot, opts.seed ?? 1);
     if (boot.failedAlpha + boot.failedOmega > 0) {
       warnings.push({ code: 'BOOTSTRAP_FAILURES', message: `${boot.failedAlpha} alpha and ${boot.failedOmega} omega resamples could not be computed and were left out` });

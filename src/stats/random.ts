@@ -4,8 +4,8 @@
  * every machine. (R's own bootstrap draws differ: R maps the stream to indices differently.)
  */
 import type mt19937Type from '@stdlib/random-base-mt19937';
-// The package through the bundle in ./vendor/stdlib.ts (with the quantiles: one module, not ~300 files).
-import { mt19937 as bundled } from './vendor/stdlib.js';
+// The package through the bundle in ./vendor/mt19937.ts (one module, not ~300 files).
+import { mt19937 as bundled } from './vendor/mt19937.js';
 
 const mt19937 = bundled as typeof mt19937Type;
 

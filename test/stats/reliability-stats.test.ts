@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bootstrapIntervals } from '../../src/reliability/analyse.js';
+import { bootstrapIntervals } from '../../src/reliability/bootstrap.js';
 import { cronbachAlpha, feldtInterval } from '../../src/stats/alpha.js';
 import { cov2cor, mlCovariance, pairwiseCovariance } from '../../src/stats/covariance.js';
 import { itemMatrixFromRows } from '../../src/stats/item-matrix.js';

@@ -1,21 +1,25 @@
 /**
- * The @stdlib bundle (src/stats/vendor/stdlib.ts): committed as src/stats/vendor/bundle.mjs makes it,
- * and giving what the packages give, bit for bit.
+ * The @stdlib bundles (src/stats/vendor/quantiles.ts, mt19937.ts): committed as
+ * src/stats/vendor/bundle.mjs makes them, and giving what the packages give, bit for bit.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fQuantile, mt19937, tQuantile } from '../../src/stats/vendor/stdlib.js';
+import { fQuantile, tQuantile } from '../../src/stats/vendor/quantiles.js';
+import { mt19937 } from '../../src/stats/vendor/mt19937.js';
 // @ts-expect-error: a plain JavaScript build script without type declarations
-import { bundleStdlib } from '../../src/stats/vendor/bundle.mjs';
+import { BUNDLES, bundleStdlib } from '../../src/stats/vendor/bundle.mjs';
 
 const require = createRequire(import.meta.url);
 
-describe('the @stdlib bundle', () => {
-  it('is committed as bundle.mjs makes it (run npm run generate after updating @stdlib)', async () => {
-    const committed = readFileSync(new URL('../../src/stats/vendor/stdlib.ts', import.meta.url), 'utf8');
-    expect(committed === (await bundleStdlib())).toBe(true);
+describe('the @stdlib bundles', () => {
+  it('are committed as bundle.mjs makes them (run npm run generate after updating @stdlib)', async () => {
+    expect(Object.keys(BUNDLES as object)).toEqual(['quantiles', 'mt19937']);
+    for (const name of ['quantiles', 'mt19937']) {
+      const committed = readFileSync(new URL(`../../src/stats/vendor/${name}.ts`, import.meta.url), 'utf8');
+      expect(committed === (await bundleStdlib(name)), name).toBe(true);
+    }
   }, 60_000);
 
   it('gives the packages’ F and t quantiles bit for bit', () => {

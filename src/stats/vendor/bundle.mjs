@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * Bundles the three @stdlib functions rapport uses (the F and t quantiles, the Mersenne Twister)
- * into one module, src/stats/vendor/stdlib.ts, with esbuild. Loaded from node_modules they are ~1,000
- * small CommonJS files and took 0.1 s each to load (reliability paid it twice with --boot); the
- * bundle loads in a few tens of milliseconds. The code is stdlib's, unchanged (Apache-2.0; its
- * licence comments are kept at the end). Run by `npm run generate` after updating @stdlib;
- * test/stats/vendor.test.ts checks the committed file is this script's output and that the bundled
- * functions give the packages' results.
+ * Bundles the three @stdlib functions rapport uses into two modules, with esbuild: the F and t
+ * quantiles (src/stats/vendor/quantiles.ts) and the Mersenne Twister (src/stats/vendor/mt19937.ts,
+ * loaded only for --boot). Loaded from node_modules they are ~1,000 small CommonJS files and took
+ * 0.1 s each to load (reliability paid it twice with --boot); a bundle loads in a few tens of
+ * milliseconds. The code is stdlib's, unchanged (Apache-2.0; its licence comments are kept at the
+ * end). Run by `npm run generate` after updating @stdlib; test/stats/vendor.test.ts checks the
+ * committed files are this script's output and that the bundled functions give the packages'
+ * results.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,16 +17,19 @@ import { build } from 'esbuild';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 
-const ENTRY = [
-  "export { default as fQuantile } from '@stdlib/stats-base-dists-f-quantile';",
-  "export { default as tQuantile } from '@stdlib/stats-base-dists-t-quantile';",
-  "export { default as mt19937 } from '@stdlib/random-base-mt19937';",
-].join('\n');
+/** Each bundle (src/stats/vendor/<name>.ts) and what it exports. */
+export const BUNDLES = {
+  quantiles: [
+    "export { default as fQuantile } from '@stdlib/stats-base-dists-f-quantile';",
+    "export { default as tQuantile } from '@stdlib/stats-base-dists-t-quantile';",
+  ],
+  mt19937: ["export { default as mt19937 } from '@stdlib/random-base-mt19937';"],
+};
 
-/** The text of src/stats/vendor/stdlib.ts. */
-export async function bundleStdlib() {
+/** The text of src/stats/vendor/<name>.ts. */
+export async function bundleStdlib(name) {
   const out = await build({
-    stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'stdlib-entry.mjs' },
+    stdin: { contents: BUNDLES[name].join('\n'), resolveDir: root, sourcefile: `${name}-entry.mjs` },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -45,7 +49,9 @@ export async function bundleStdlib() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = await bundleStdlib();
-  writeFileSync(join(here, 'stdlib.ts'), text);
-  console.log(`@stdlib -> src/stats/vendor/stdlib.ts (${text.length} bytes)`);
+  for (const name of Object.keys(BUNDLES)) {
+    const text = await bundleStdlib(name);
+    writeFileSync(join(here, `${name}.ts`), text);
+    console.log(`@stdlib -> src/stats/vendor/${name}.ts (${text.length} bytes)`);
+  }
 }
