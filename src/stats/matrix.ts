@@ -1,4 +1,8 @@
-/** Small matrix helpers, over ml-matrix (the linear-algebra library rapport uses) or plain arrays where that measured faster. Pure. */
+/**
+ * Small matrix helpers on plain arrays and Float64Arrays. The decompositions are operation-for-operation
+ * ports of ml-matrix's (./svd.ts, ./eigen.ts, and cholesky/luSolve here), bit-identical to it and
+ * faster where the code runs once per process; ml-matrix itself is now only the tests' reference. Pure.
+ */
 import { svdSquare } from './svd.js';
 
 export type Mat = readonly (readonly number[])[];

@@ -20,7 +20,8 @@
  * pseudo-inverses of 36 × 36 and 12 × 12 correlation matrices (pinv in ./matrix.ts) took a median
  * ~105 ms through ml-matrix and ~39 ms through this port (minimum 74 vs 31 ms, noisy 2-core VM).
  *
- * ml-matrix is MIT-licensed; its notice, as the license asks:
+ * ml-matrix is MIT-licensed; its notice, as the license asks (it covers ./eigen.ts, the port of its
+ * eigen-decomposition, too):
  *
  *   The MIT License (MIT)
  *
