@@ -38,6 +38,7 @@
  * `-s * s2 * c3 * el1 * e[l]` differently, or reorder sums): bit-identity with ml-matrix depends
  * on it.
  */
+import { hypotenuse } from './svd.js';
 
 /** The decomposition: values ascending; vectors row-major n × n, column j the eigenvector of values[j]. */
 export interface SymmetricEigen {
@@ -45,19 +46,6 @@ export interface SymmetricEigen {
   vectors: Float64Array;
 }
 
-/** sqrt(a² + b²) without under/overflow, exactly as ml-matrix's `hypotenuse`. */
-function hypotenuse(a: number, b: number): number {
-  let r = 0;
-  if (Math.abs(a) > Math.abs(b)) {
-    r = b / a;
-    return Math.abs(a) * Math.sqrt(1 + r * r);
-  }
-  if (b !== 0) {
-    r = a / b;
-    return Math.abs(b) * Math.sqrt(1 + r * r);
-  }
-  return 0;
-}
 
 // The inner loops are small module-level functions rather than inline: V8 optimizes a small hot
 // function within a few calls, whereas one big function gets on-stack-replaced and deoptimized

@@ -56,8 +56,8 @@ export interface Svd {
   v: Float64Array;
 }
 
-/** sqrt(a² + b²) without under/overflow, exactly as ml-matrix's `hypotenuse`. */
-function hypotenuse(a: number, b: number): number {
+/** sqrt(a² + b²) without under/overflow, exactly as ml-matrix's `hypotenuse` (./eigen.ts uses it too). */
+export function hypotenuse(a: number, b: number): number {
   let r = 0;
   if (Math.abs(a) > Math.abs(b)) {
     r = b / a;

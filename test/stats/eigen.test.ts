@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { symmetricEigen } from '../../src/stats/eigen.js';
 import { type Mat, pinv } from '../../src/stats/matrix.js';
 import { fitOneFactor, type OneFactorFit } from '../../src/stats/omega.js';
+import { bitDiff, cov2cor, covariance, flat, lcg, likertCorrelation, likertData, reshape, withEdits } from '../helpers/matrices.js';
 
 /** startingValues of src/stats/omega.ts as it was before eigen.ts (ml-matrix's EVD), kept verbatim as the reference. */
 function startingValuesMlMatrix(s: Mat): { lambda: number[]; theta: number[] } {
@@ -25,19 +26,6 @@ function startingValuesMlMatrix(s: Mat): { lambda: number[]; theta: number[] } {
   const lambda = theta.map((t, i) => Math.sqrt(t) * eig.eigenvectorMatrix.get(i, top) * scale);
   return { lambda, theta };
 }
-
-const show = (x: number | undefined): string => (Object.is(x, -0) ? '-0' : String(x));
-
-/** '' when a and b have the same length and Object.is-equal entries (so −0 ≠ +0), else where they differ. */
-function bitDiff(what: string, a: ArrayLike<number>, b: ArrayLike<number>): string {
-  if (a.length !== b.length) return `${what}: length ${a.length} ≠ ${b.length}`;
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i])) return `${what}[${i}]: ${show(a[i])} ≠ ${show(b[i])}`;
-  }
-  return '';
-}
-
-const flat = (m: Mat): Float64Array => Float64Array.from(m.flat());
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 function attempt<T>(f: () => T): Outcome<T> {
@@ -66,41 +54,6 @@ function expectEigenIdentical(rows: Mat): void {
   expect(bitDiff('values', ours.value.values, theirs.value.realEigenvalues)).toBe('');
   expect(bitDiff('vectors', ours.value.vectors, flat(theirs.value.eigenvectorMatrix.to2DArray()))).toBe('');
 }
-
-const reshape = (xs: readonly number[], m: number, n: number): number[][] =>
-  Array.from({ length: m }, (_, i) => xs.slice(i * n, i * n + n));
-
-/** Sample covariance (N − 1) of an N × p data matrix; rank ≤ N − 1, so rank-deficient when N ≤ p. */
-function covariance(data: readonly (readonly number[])[]): number[][] {
-  const nObs = data.length;
-  const p = data[0]!.length;
-  const mean = Array.from({ length: p }, (_, j) => data.reduce((s, r) => s + r[j]!, 0) / nObs);
-  return Array.from({ length: p }, (_, i) =>
-    Array.from({ length: p }, (_, j) => data.reduce((s, r) => s + (r[i]! - mean[i]!) * (r[j]! - mean[j]!), 0) / (nObs - 1)));
-}
-
-/** Correlation matrix of a covariance matrix; a zero-variance variable gets a unit diagonal and zero correlations. */
-function cov2cor(c: Mat): number[][] {
-  const sd = c.map((row, i) => Math.sqrt(row[i]!));
-  return c.map((row, i) => row.map((v, j) => (i === j ? 1 : sd[i]! > 0 && sd[j]! > 0 ? v / (sd[i]! * sd[j]!) : 0)));
-}
-
-/** A deterministic LCG in [0, 1). */
-function lcg(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
-}
-
-/** Likert-like data: nObs rows of p items in 1..7 driven by one factor. */
-function likertData(p: number, nObs: number, seed: number): number[][] {
-  const rnd = lcg(seed);
-  return Array.from({ length: nObs }, () => {
-    const f = rnd() * 4 - 2;
-    return Array.from({ length: p }, () => Math.max(1, Math.min(7, Math.round(4 + f + (rnd() * 4 - 2)))));
-  });
-}
-
-const likertCorrelation = (p: number, nObs: number, seed: number): number[][] => cov2cor(covariance(likertData(p, nObs, seed)));
 
 /** Covariance with divisor N, as the reliability code gives fitOneFactor. */
 function covarianceN(data: readonly (readonly number[])[]): number[][] {
@@ -161,29 +114,7 @@ const symmetricBase: fc.Arbitrary<number[][]> = size.chain((n) =>
   ));
 
 /** Then maybe repeat, zero or negate some rows together with their columns (keeping symmetry), and rescale. */
-const symmetric: fc.Arbitrary<number[][]> = fc.record({
-  base: symmetricBase,
-  edits: fc.array(fc.record({ kind: fc.constantFrom('repeat', 'zero', 'negate'), i: fc.nat(), j: fc.nat() }), { maxLength: 4 }),
-  scale: fc.constantFrom(1, 1, 1, -1, 1e-100, 1e-8, 1e8, 1e100),
-}).map(({ base, edits, scale }) => {
-  const n = base.length;
-  const a = base.map((r) => [...r]);
-  for (const { kind, i: i0, j: j0 } of edits) {
-    const i = i0 % n;
-    const j = j0 % n;
-    if (kind === 'repeat') {
-      a[j] = [...a[i]!];
-      for (const row of a) row[j] = row[i]!;
-    } else if (kind === 'zero') {
-      a[i] = new Array<number>(n).fill(0);
-      for (const row of a) row[i] = 0;
-    } else {
-      a[i] = a[i]!.map((x) => -x);
-      for (const row of a) row[i] = -row[i]!;
-    }
-  }
-  return scale === 1 ? a : a.map((r) => r.map((x) => x * scale));
-});
+const symmetric: fc.Arbitrary<number[][]> = withEdits(symmetricBase, true);
 
 const identity = (n: number): number[][] => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
 const diag = (xs: readonly number[]): number[][] => xs.map((x, i) => xs.map((_, j) => (i === j ? x : 0)));

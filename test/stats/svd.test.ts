@@ -7,6 +7,7 @@ import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { type Mat, pinv } from '../../src/stats/matrix.js';
 import { svd, svdSquare } from '../../src/stats/svd.js';
+import { bitDiff, covariance, cov2cor, flat, likertCorrelation, reshape, withEdits } from '../helpers/matrices.js';
 
 /** pinv as it was before svd.ts (ml-matrix's SVD), kept verbatim as the reference. */
 function pinvMlMatrix(m: Mat): number[][] {
@@ -28,19 +29,6 @@ function pinvMlMatrix(m: Mat): number[][] {
   return out;
 }
 
-const show = (x: number | undefined): string => (Object.is(x, -0) ? '-0' : String(x));
-
-/** '' when a and b have the same length and Object.is-equal entries (so −0 ≠ +0), else where they differ. */
-function bitDiff(what: string, a: ArrayLike<number>, b: ArrayLike<number>): string {
-  if (a.length !== b.length) return `${what}: length ${a.length} ≠ ${b.length}`;
-  for (let i = 0; i < a.length; i++) {
-    if (!Object.is(a[i], b[i])) return `${what}[${i}]: ${show(a[i])} ≠ ${show(b[i])}`;
-  }
-  return '';
-}
-
-const flat = (m: Mat): Float64Array => Float64Array.from(m.flat());
-
 /** Port vs ml-matrix on an m × n matrix (m ≥ n): d, U, V identical to the bit. */
 function expectSvdIdentical(rows: Mat): void {
   const m = rows.length;
@@ -54,24 +42,6 @@ function expectSvdIdentical(rows: Mat): void {
 
 function expectPinvIdentical(rows: Mat): void {
   expect(bitDiff('pinv', flat(pinv(rows)), flat(pinvMlMatrix(rows)))).toBe('');
-}
-
-const reshape = (xs: readonly number[], m: number, n: number): number[][] =>
-  Array.from({ length: m }, (_, i) => xs.slice(i * n, i * n + n));
-
-/** Sample covariance (N − 1) of an N × p data matrix; rank ≤ N − 1, so rank-deficient when N ≤ p. */
-function covariance(data: readonly (readonly number[])[]): number[][] {
-  const nObs = data.length;
-  const p = data[0]!.length;
-  const mean = Array.from({ length: p }, (_, j) => data.reduce((s, r) => s + r[j]!, 0) / nObs);
-  return Array.from({ length: p }, (_, i) =>
-    Array.from({ length: p }, (_, j) => data.reduce((s, r) => s + (r[i]! - mean[i]!) * (r[j]! - mean[j]!), 0) / (nObs - 1)));
-}
-
-/** Correlation matrix of a covariance matrix; a zero-variance variable gets a unit diagonal and zero correlations. */
-function cov2cor(c: Mat): number[][] {
-  const sd = c.map((row, i) => Math.sqrt(row[i]!));
-  return c.map((row, i) => row.map((v, j) => (i === j ? 1 : sd[i]! > 0 && sd[j]! > 0 ? v / (sd[i]! * sd[j]!) : 0)));
 }
 
 const size = fc.integer({ min: 1, max: 40 });
@@ -114,45 +84,14 @@ const squareBase: fc.Arbitrary<number[][]> = size.chain((n) =>
       xs.map((x, i) => Array.from({ length: n }, (_, j) => (i === j ? x : 0)))),
   ));
 
-/** Then maybe repeat or zero some rows (and the matching columns, to keep symmetry where there was some), and rescale. */
-const square: fc.Arbitrary<number[][]> = fc.record({
-  base: squareBase,
-  edits: fc.array(fc.record({ kind: fc.constantFrom('repeat', 'zero', 'negate'), i: fc.nat(), j: fc.nat() }), { maxLength: 4 }),
-  scale: fc.constantFrom(1, 1, 1, -1, 1e-100, 1e-8, 1e8, 1e100),
-}).map(({ base, edits, scale }) => {
-  const n = base.length;
-  const a = base.map((r) => [...r]);
-  for (const { kind, i: i0, j: j0 } of edits) {
-    const i = i0 % n;
-    const j = j0 % n;
-    if (kind === 'repeat') {
-      a[j] = [...a[i]!];
-      for (const row of a) row[j] = row[i]!;
-    } else if (kind === 'zero') {
-      a[i] = new Array<number>(n).fill(0);
-      for (const row of a) row[i] = 0;
-    } else {
-      a[i] = a[i]!.map((x) => -x);
-    }
-  }
-  return scale === 1 ? a : a.map((r) => r.map((x) => x * scale));
-});
+/** Then maybe repeat or zero some rows (and the matching columns), or negate a row, and rescale. */
+const square: fc.Arbitrary<number[][]> = withEdits(squareBase, false);
 
 /** Tall m × n (m > n) matrices for svd's non-square path. */
 const tall: fc.Arbitrary<number[][]> = fc.record({ n: fc.integer({ min: 1, max: 20 }), extra: fc.integer({ min: 1, max: 20 }), ints: fc.boolean() })
   .chain(({ n, extra, ints }) =>
     fc.array(ints ? smallInt : real, { minLength: (n + extra) * n, maxLength: (n + extra) * n }).map((xs) => reshape(xs, n + extra, n)));
 
-/** A reliability-run-like correlation matrix: p Likert items driven by one factor. */
-function likertCorrelation(p: number, nObs: number, seed: number): number[][] {
-  let s = seed;
-  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
-  const data = Array.from({ length: nObs }, () => {
-    const f = rnd() * 4 - 2;
-    return Array.from({ length: p }, () => Math.max(1, Math.min(7, Math.round(4 + f + (rnd() * 4 - 2)))));
-  });
-  return cov2cor(covariance(data));
-}
 
 describe('svd.ts: a bit-identical port of ml-matrix SingularValueDecomposition', () => {
   it('fixed cases: 1 × 1 (0, −0, negative), zero, identity, duplicated rows, reliability-sized correlations', () => {
