@@ -27,7 +27,7 @@ try {
       task === 'score'
         ? await (await import('../jobs/score.js')).scorePart(args as never, batches)
         : task === 'moments'
-          ? await (await import('../jobs/reliability.js')).momentsPart(args as never, batches)
+          ? await (await import('../reliability/collect.js')).momentsPart(args as never, batches)
           : await (await import('../jobs/trajectories.js')).adminPart(args as never, batches);
     port.postMessage({ type: 'done', result });
   }
