@@ -18,6 +18,12 @@ const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+let ZEROS = new Uint8Array(1 << 16);
+/** A view of n zero bytes, shared: the `quoted` flags of fields lent from the kernel (never written). */
+function zeros(n: number): Uint8Array<ArrayBuffer> {
+  if (ZEROS.length < n) ZEROS = new Uint8Array(Math.max(n, 2 * ZEROS.length));
+  return ZEROS.subarray(0, n);
+}
 /** 1 for the bytes a spreadsheet formula can start with: = + - @ tab CR. */
 const FORMULA_START = new Uint8Array(256);
 for (const c of [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]) FORMULA_START[c] = 1;
@@ -46,6 +52,12 @@ export class FastBatch implements RecordBatch {
   fieldEnd = new Int32Array(1 << 14);
   /** 1 when the field was quoted (its bounds exclude the quotes), 2 when it also holds "" escapes. */
   quoted = new Uint8Array(1 << 14);
+  /**
+   * While the field bounds are views of the kernel's memory (lent by WasmLines.split for a batch one
+   * split made whole, instead of copying them), the batch's own arrays, kept here. settle() copies
+   * the bounds into them before anything is written or the kernel's memory is reused.
+   */
+  private own: { fieldStart: Int32Array<ArrayBuffer>; fieldEnd: Int32Array<ArrayBuffer>; quoted: Uint8Array<ArrayBuffer> } | undefined;
   private readonly cursor = new FastRecord();
 
   get length(): number {
@@ -62,6 +74,11 @@ export class FastBatch implements RecordBatch {
   }
 
   reset(buf: Buffer): void {
+    if (this.own) {
+      // Lent bounds are dropped, not copied: the batch starts empty.
+      ({ fieldStart: this.fieldStart, fieldEnd: this.fieldEnd, quoted: this.quoted } = this.own);
+      this.own = undefined;
+    }
     this.buf = buf;
     this.epoch = -1;
     this.first = 0;
@@ -86,8 +103,36 @@ export class FastBatch implements RecordBatch {
     this.reserveMany(1, fields);
   }
 
+  /** Uses these views of the kernel's memory as the field bounds of the batch's first nFields fields (see `own`). */
+  lend(fieldStart: Int32Array<ArrayBuffer>, fieldEnd: Int32Array<ArrayBuffer>, quoted: Uint8Array<ArrayBuffer>): void {
+    this.settle();
+    this.own = { fieldStart: this.fieldStart, fieldEnd: this.fieldEnd, quoted: this.quoted };
+    this.fieldStart = fieldStart;
+    this.fieldEnd = fieldEnd;
+    this.quoted = quoted;
+  }
+
+  /** Copies lent field bounds into the batch's own arrays (grown as needed); nothing if none are lent. */
+  settle(): void {
+    const own = this.own;
+    if (!own) return;
+    this.own = undefined;
+    const f = this.nFields;
+    const copy = <T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(mine: T, lent: T): T => {
+      const out = mine.length >= f ? mine : grown(mine, f);
+      out.set(lent.subarray(0, f));
+      return out;
+    };
+    this.fieldStart = copy(own.fieldStart, this.fieldStart);
+    this.fieldEnd = copy(own.fieldEnd, this.fieldEnd);
+    this.quoted = copy(own.quoted, this.quoted);
+    // The cursor (the record batch.at gave last) reads the copies from now on.
+    this.cursor.rebind(this);
+  }
+
   /** Room for `records` more records with `fields` more fields between them. */
   reserveMany(records: number, fields: number): void {
+    if (fields > 0) this.settle();
     if (this.n + records > this.line.length) {
       const size = this.n + records;
       this.line = grown(this.line, size);
@@ -120,6 +165,13 @@ export class FastRecord implements CsvRecord {
   private fe: Int32Array = new Int32Array(0);
   private q: Uint8Array = new Uint8Array(0);
   private cache: string[] | undefined;
+
+  /** Reads the batch's field bounds anew (they were copied out of the kernel's memory: FastBatch.settle). */
+  rebind(b: FastBatch): void {
+    this.fs = b.fieldStart;
+    this.fe = b.fieldEnd;
+    this.q = b.quoted;
+  }
 
   select(b: FastBatch, r: number): this {
     this.buf = b.buf;
@@ -355,7 +407,7 @@ class WasmLines {
   /** How many buffers have been loaded: the number of the one in memory now. */
   loads = 0;
   private bytes: Uint8Array;
-  private words: Int32Array;
+  private words: Int32Array<ArrayBuffer>;
   private rec = 0;
   private fs = 0;
   private fe = 0;
@@ -371,6 +423,9 @@ class WasmLines {
   /** The plans in the PLAN_SLOTS slots, and the next slot to reuse. */
   private readonly slotPlans: Array<DigitPlan | undefined> = new Array(PLAN_SLOTS).fill(undefined);
   private nextSlot = 0;
+
+  /** The batch the kernel's field bounds were last lent to (FastBatch.lend). */
+  private lent: FastBatch | undefined;
 
   /** Where the memory past the results of the last `items` starts. */
   private itemsEnd = 0;
@@ -388,6 +443,8 @@ class WasmLines {
   }
 
   private grow(bytes: number): void {
+    // Growing detaches every view of the memory: a batch holding lent field bounds copies them first.
+    if (bytes > this.kernel.memory.buffer.byteLength) this.reclaim();
     ensureMemory(this.kernel.memory, bytes);
     // A grown memory has a new buffer (the old views are detached).
     if (this.bytes.buffer !== this.kernel.memory.buffer) {
@@ -398,6 +455,7 @@ class WasmLines {
 
   /** Copies b into the kernel's memory: the load's number, or -1 (nothing copied) when b is too large. */
   load(b: Buffer): number {
+    this.reclaim();
     const n = b.length;
     if (n > KERNEL_MAX_INPUT) return -1;
     // Room for the input (and 16 bytes the last loads may read past it), n / 2 records, n fields.
@@ -420,20 +478,35 @@ class WasmLines {
    * first line that is not simple or not ended; returns where that line starts (i if none was added).
    */
   split(i: number, delimiter: number, batch: FastBatch, line: number): number {
+    this.reclaim();
     const next = this.kernel.split(INPUT + i, INPUT + this.length, delimiter, -INPUT, this.rec, this.fs, this.fe);
     if (next === i) return i;
     const words = this.words;
     const records = words[64]!;
     const fields = words[65]!;
-    batch.reserveMany(records, fields);
     const base = batch.nFields;
-    // The batch's first records: while nothing else is added, the kernel's copy of its field bounds is the batch's.
-    this.whole = base === 0 && batch.n === 0 ? { batch, records, fields } : undefined;
-    batch.fieldStart.set(words.subarray(this.fs >> 2, (this.fs >> 2) + fields), base);
-    batch.fieldEnd.set(words.subarray(this.fe >> 2, (this.fe >> 2) + fields), base);
-    batch.quoted.fill(0, base, base + fields);
+    // The batch's first records: while nothing else is added, the kernel's copy of its field bounds is
+    // the batch's, lent to it as views (most batches are read by the kernel and never look at them).
+    const whole = base === 0 && batch.n === 0;
+    this.whole = whole ? { batch, records, fields } : undefined;
+    if (whole) {
+      batch.reserveMany(records, 0);
+      batch.lend(words.subarray(this.fs >> 2, (this.fs >> 2) + fields), words.subarray(this.fe >> 2, (this.fe >> 2) + fields), zeros(fields));
+      this.lent = batch;
+    } else {
+      batch.reserveMany(records, fields);
+      batch.fieldStart.set(words.subarray(this.fs >> 2, (this.fs >> 2) + fields), base);
+      batch.fieldEnd.set(words.subarray(this.fe >> 2, (this.fe >> 2) + fields), base);
+      batch.quoted.fill(0, base, base + fields);
+    }
     for (let r = 0, o = this.rec >> 2; r < records; r++, o += 4) batch.push(line + r, words[o]!, words[o + 1]!, words[o + 2]!, words[o + 3]!);
     return next;
+  }
+
+  /** A batch still holding field bounds lent from the kernel's memory keeps a copy before the memory is reused. */
+  private reclaim(): void {
+    this.lent?.settle();
+    this.lent = undefined;
   }
 
   /** The slot holding the plan (written there if it is not), or -1 if the plan does not fit one. */

@@ -126,6 +126,27 @@ async function batchDump(bytes: Buffer, chunkSizes: number[], delimiter: number,
   return out;
 }
 
+describe('field bounds lent from the kernel (FastBatch.lend)', () => {
+  it('a record keeps its fields when another reader reuses the kernel: the bounds are copied first', async () => {
+    // Two texts of the same length (so the kernel puts their field bounds at the same place) whose
+    // fields lie elsewhere in each line.
+    const row = (i: number) => [`a${i}`, 'x'.repeat(i % 7), String(i * 3)];
+    const text = (order: (f: string[]) => string[]) => Buffer.from(Array.from({ length: 50 }, (_, i) => order(row(i)).join(',')).join('\n') + '\n');
+    const first = fastBatches(Readable.from([text((f) => f)]), { name: 'a.csv', delimiter: 0x2c, wasm: true })[Symbol.asyncIterator]();
+    const batch = (await first.next()).value as FastBatch;
+    const record = batch.at(8);
+    expect([0, 1, 2].map((i) => cellText(record, i))).toEqual(['a8', 'x', '24']);
+    // A second reader splits its own text in the same kernel memory, over the lent bounds.
+    const second = fastBatches(Readable.from([text((f) => [f[2]!, f[0]!, f[1]!])]), { name: 'b.csv', delimiter: 0x2c, wasm: true })[Symbol.asyncIterator]();
+    const other = (await second.next()).value as FastBatch;
+    expect([...other.at(10).fields]).toEqual(['30', 'a10', 'xxx']);
+    // The first batch, and the record it gave last, still read their own text.
+    expect(cellText(record, 1)).toBe('x');
+    expect(cellText(record, 2)).toBe('24');
+    expect([...batch.at(13).fields]).toEqual(['a13', 'xxxxxx', '39']);
+  });
+});
+
 describe('WebAssembly line splitter (src/stats/wasm/split.wat) = the JavaScript loop', () => {
   it('is committed as compiled from split.wat (run npm run generate after editing it)', async () => {
     const source = readFileSync(new URL('../../src/stats/wasm/split.wat', import.meta.url), 'utf8');
