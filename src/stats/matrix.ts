@@ -79,6 +79,33 @@ export function matmul(a: Mat, b: Mat): number[][] {
 }
 
 /**
+ * The inner loops of cholesky and choleskyInverse, as functions of their own so that V8 optimises
+ * them after a few calls instead of running them in the interpreter (outside --boot a run does only
+ * a few dozen factor-model evaluations). Each takes its sum in the loop's order, so the results
+ * are the same to the bit.
+ */
+/** Σ a[i] · b[i] for i < n, from 0. */
+function rowDot(a: readonly number[], b: readonly number[], n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** b[k][j] − Σ b[i][j] · lk[i] for i < k, subtracted one after another. */
+function forwardStep(b: readonly (readonly number[])[], j: number, lk: readonly number[], k: number): number {
+  let v = b[k]![j]!;
+  for (let i = 0; i < k; i++) v = v - b[i]![j]! * lk[i]!;
+  return v;
+}
+
+/** b[k][j] − Σ b[i][j] · l[i][k] for i > k, subtracted one after another. */
+function backStep(b: readonly (readonly number[])[], j: number, l: Mat, k: number): number {
+  let v = b[k]![j]!;
+  for (let i = k + 1; i < b.length; i++) v = v - b[i]![j]! * l[i]![k]!;
+  return v;
+}
+
+/**
  * Cholesky factor L (lower) of a symmetric matrix, and whether it is positive definite: the
  * Cholesky–Banachiewicz loop of ml-matrix's CholeskyDecomposition, operation for operation (so the
  * results are the same to the bit), on plain arrays. For the small matrices of a scale, making
@@ -93,8 +120,7 @@ export function cholesky(a: Mat): { l: number[][]; positiveDefinite: boolean } {
     let d = 0;
     for (let k = 0; k < j; k++) {
       const lk = l[k]!;
-      let s = 0;
-      for (let i = 0; i < k; i++) s += lk[i]! * lj[i]!;
+      let s = rowDot(lk, lj, k);
       s = (a[j]![k]! - s) / lk[k]!;
       lj[k] = s;
       d = d + s * s;
@@ -117,21 +143,24 @@ export function choleskyInverse(l: Mat): number[][] {
   for (let k = 0; k < n; k++) {
     const bk = b[k]!;
     const lk = l[k]!;
-    for (let j = 0; j < n; j++) {
-      let v = bk[j]!;
-      for (let i = 0; i < k; i++) v = v - b[i]![j]! * lk[i]!;
-      bk[j] = v / lk[k]!;
-    }
+    for (let j = 0; j < n; j++) bk[j] = forwardStep(b, j, lk, k) / lk[k]!;
   }
   for (let k = n - 1; k >= 0; k--) {
     const bk = b[k]!;
-    for (let j = 0; j < n; j++) {
-      let v = bk[j]!;
-      for (let i = k + 1; i < n; i++) v = v - b[i]![j]! * l[i]![k]!;
-      bk[j] = v / l[k]![k]!;
-    }
+    for (let j = 0; j < n; j++) bk[j] = backStep(b, j, l, k) / l[k]![k]!;
   }
   return b;
+}
+
+/**
+ * Σ a[k] · b[k] for k < n, summed from 0 in order: luSolve's inner loop, a function of its own so
+ * that V8 optimises it after a few calls rather than running it in the interpreter (a solve is
+ * done a handful of times per process outside --boot).
+ */
+function dotPrefix(a: Float64Array, b: Float64Array, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) s += a[k]! * b[k]!;
+  return s;
 }
 
 /**
@@ -149,10 +178,7 @@ export function luSolve(a: Mat, b: readonly number[]): number[] {
     for (let i = 0; i < n; i++) col[i] = lu[i]![j]!;
     for (let i = 0; i < n; i++) {
       const li = lu[i]!;
-      const kmax = Math.min(i, j);
-      let s = 0;
-      for (let k = 0; k < kmax; k++) s += li[k]! * col[k]!;
-      col[i]! -= s;
+      col[i]! -= dotPrefix(li, col, Math.min(i, j));
       li[j] = col[i]!;
     }
     let p = j;
