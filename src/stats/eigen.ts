@@ -38,7 +38,7 @@
  * `-s * s2 * c3 * el1 * e[l]` differently, or reorder sums): bit-identity with ml-matrix depends
  * on it.
  */
-import { hypotenuse } from './svd.js';
+import { hypotenuse, swapRows, transposeSquareInPlace } from './svd.js';
 
 /** The decomposition: values ascending; vectors row-major n × n, column j the eigenvector of values[j]. */
 export interface SymmetricEigen {
@@ -126,15 +126,6 @@ function rotate(W: Float64Array, io: number, i1o: number, n: number, c: number, 
     const h = W[i1o + k]!;
     W[i1o + k] = s * W[io + k]! + c * h;
     W[io + k] = c * W[io + k]! - s * h;
-  }
-}
-
-/** Swap rows at offsets ao and bo over len entries. */
-function swapRows(x: Float64Array, ao: number, bo: number, len: number): void {
-  for (let k = 0; k < len; k++) {
-    const p = x[ao + k]!;
-    x[ao + k] = x[bo + k]!;
-    x[bo + k] = p;
   }
 }
 
@@ -359,17 +350,6 @@ function tql2(n: number, e: Float64Array, d: Float64Array, W: Float64Array): voi
       d[k] = d[i]!;
       d[i] = p;
       swapRows(W, i * n, k * n, n);
-    }
-  }
-}
-
-function transposeSquareInPlace(x: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const io = i * n;
-    for (let j = i + 1; j < n; j++) {
-      const tmp = x[io + j]!;
-      x[io + j] = x[j * n + i]!;
-      x[j * n + i] = tmp;
     }
   }
 }

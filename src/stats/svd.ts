@@ -115,8 +115,8 @@ function rotate(x: Float64Array, ao: number, bo: number, len: number, cs: number
   }
 }
 
-/** Swap rows at offsets ao and bo over len entries. */
-function swapRows(x: Float64Array, ao: number, bo: number, len: number): void {
+/** Swap rows at offsets ao and bo over len entries (./eigen.ts uses it too). */
+export function swapRows(x: Float64Array, ao: number, bo: number, len: number): void {
   for (let i = 0; i < len; i++) {
     const t = x[bo + i]!;
     x[bo + i] = x[ao + i]!;
@@ -457,7 +457,8 @@ function diagonalize(U: Float64Array, V: Float64Array, m: number, n: number, s: 
   }
 }
 
-function transposeSquareInPlace(x: Float64Array, n: number): void {
+/** Transposes a row-major n × n matrix in place (./eigen.ts uses it too). */
+export function transposeSquareInPlace(x: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const io = i * n;
     for (let j = i + 1; j < n; j++) {

@@ -55,6 +55,34 @@ export function likertData(p: number, nObs: number, seed: number): number[][] {
 /** A reliability-run-like correlation matrix: p Likert items driven by one factor. */
 export const likertCorrelation = (p: number, nObs: number, seed: number): number[][] => cov2cor(covariance(likertData(p, nObs, seed)));
 
+/** Entries of random matrices. */
+export const real = fc.double({ min: -1e3, max: 1e3, noNaN: true });
+
+/** n × n covariance or correlation matrices of Likert-like or real data; N ≤ n gives rank deficiency. */
+export function dataCovariance(n: number): fc.Arbitrary<number[][]> {
+  return fc.record({
+    nObs: fc.integer({ min: 2, max: 2 * n + 5 }),
+    likert: fc.boolean(),
+    cor: fc.boolean(),
+  }).chain(({ nObs, likert, cor }) =>
+    fc.array(likert ? fc.integer({ min: 1, max: 7 }) : fc.double({ min: -50, max: 50, noNaN: true }), {
+      minLength: nObs * n,
+      maxLength: nObs * n,
+    }).map((xs) => {
+      const c = covariance(reshape(xs, nObs, n));
+      return cor ? cov2cor(c) : c;
+    }));
+}
+
+/** n × n low-rank matrices B·Bᵀ (B is n × r, r may be 0). */
+export function lowRank(n: number): fc.Arbitrary<number[][]> {
+  return fc.integer({ min: 0, max: n }).chain((r) =>
+    fc.array(real, { minLength: n * r, maxLength: n * r }).map((xs) => {
+      const b = reshape(xs, n, r);
+      return b.map((bi) => b.map((bj) => bi.reduce((s, x, t) => s + x * bj[t]!, 0)));
+    }));
+}
+
 /**
  * Square matrices from `base`, then maybe some rows repeated or zeroed (with the matching columns,
  * keeping symmetry where there was some) or negated (with the column too when `negateColumn`, so a

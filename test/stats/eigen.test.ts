@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { symmetricEigen } from '../../src/stats/eigen.js';
 import { type Mat, pinv } from '../../src/stats/matrix.js';
 import { fitOneFactor, type OneFactorFit } from '../../src/stats/omega.js';
-import { bitDiff, cov2cor, covariance, flat, lcg, likertCorrelation, likertData, reshape, withEdits } from '../helpers/matrices.js';
+import { bitDiff, covariance, dataCovariance, flat, lcg, likertCorrelation, likertData, lowRank, real, reshape, withEdits } from '../helpers/matrices.js';
 
 /** startingValues of src/stats/omega.ts as it was before eigen.ts (ml-matrix's EVD), kept verbatim as the reference. */
 function startingValuesMlMatrix(s: Mat): { lambda: number[]; theta: number[] } {
@@ -68,7 +68,6 @@ function omegaLikeScaled(s: Mat, theta: readonly number[]): number[][] {
 }
 
 const size = fc.integer({ min: 1, max: 40 });
-const real = fc.double({ min: -1e3, max: 1e3, noNaN: true });
 const smallInt = fc.integer({ min: -3, max: 3 });
 
 /** A symmetric (or, for the omega-like family, nearly symmetric) n × n matrix from the listed families. */
@@ -84,25 +83,8 @@ const symmetricBase: fc.Arbitrary<number[][]> = size.chain((n) =>
       const a = reshape(xs, n, n);
       return a.map((row, i) => row.map((v, j) => (i <= j ? v : a[j]![i]!)));
     }),
-    // covariance and correlation matrices of Likert-like or real data; N ≤ p gives rank deficiency
-    fc.record({
-      nObs: fc.integer({ min: 2, max: 2 * n + 5 }),
-      likert: fc.boolean(),
-      cor: fc.boolean(),
-    }).chain(({ nObs, likert, cor }) =>
-      fc.array(likert ? fc.integer({ min: 1, max: 7 }) : fc.double({ min: -50, max: 50, noNaN: true }), {
-        minLength: nObs * n,
-        maxLength: nObs * n,
-      }).map((xs) => {
-        const c = covariance(reshape(xs, nObs, n));
-        return cor ? cov2cor(c) : c;
-      })),
-    // low rank B·Bᵀ (B is n × r, r may be 0)
-    fc.integer({ min: 0, max: n }).chain((r) =>
-      fc.array(real, { minLength: n * r, maxLength: n * r }).map((xs) => {
-        const b = reshape(xs, n, r);
-        return b.map((bi) => b.map((bj) => bi.reduce((s, x, t) => s + x * bj[t]!, 0)));
-      })),
+    dataCovariance(n),
+    lowRank(n),
     // diagonal with repeated, zero or negative entries
     fc.array(fc.oneof(real, fc.constantFrom(0, 1, 1, 2, -1)), { minLength: n, maxLength: n }).map((xs) =>
       xs.map((x, i) => Array.from({ length: n }, (_, j) => (i === j ? x : 0)))),

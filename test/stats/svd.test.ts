@@ -7,7 +7,7 @@ import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { type Mat, pinv } from '../../src/stats/matrix.js';
 import { svd, svdSquare } from '../../src/stats/svd.js';
-import { bitDiff, covariance, cov2cor, flat, likertCorrelation, reshape, withEdits } from '../helpers/matrices.js';
+import { bitDiff, dataCovariance, flat, likertCorrelation, lowRank, real, reshape, withEdits } from '../helpers/matrices.js';
 
 /** pinv as it was before svd.ts (ml-matrix's SVD), kept verbatim as the reference. */
 function pinvMlMatrix(m: Mat): number[][] {
@@ -45,7 +45,6 @@ function expectPinvIdentical(rows: Mat): void {
 }
 
 const size = fc.integer({ min: 1, max: 40 });
-const real = fc.double({ min: -1e3, max: 1e3, noNaN: true });
 const smallInt = fc.integer({ min: -3, max: 3 });
 
 /** A square n × n matrix from the listed families. */
@@ -60,25 +59,8 @@ const squareBase: fc.Arbitrary<number[][]> = size.chain((n) =>
       const a = reshape(xs, n, n);
       return a.map((row, i) => row.map((v, j) => v + a[j]![i]!));
     }),
-    // covariance and correlation matrices of Likert-like or real data; N ≤ p gives rank deficiency
-    fc.record({
-      nObs: fc.integer({ min: 2, max: 2 * n + 5 }),
-      likert: fc.boolean(),
-      cor: fc.boolean(),
-    }).chain(({ nObs, likert, cor }) =>
-      fc.array(likert ? fc.integer({ min: 1, max: 7 }) : fc.double({ min: -50, max: 50, noNaN: true }), {
-        minLength: nObs * n,
-        maxLength: nObs * n,
-      }).map((xs) => {
-        const c = covariance(reshape(xs, nObs, n));
-        return cor ? cov2cor(c) : c;
-      })),
-    // low rank B·Bᵀ (B is n × r, r may be 0)
-    fc.integer({ min: 0, max: n }).chain((r) =>
-      fc.array(real, { minLength: n * r, maxLength: n * r }).map((xs) => {
-        const b = reshape(xs, n, r);
-        return b.map((bi) => b.map((bj) => bi.reduce((s, x, t) => s + x * bj[t]!, 0)));
-      })),
+    dataCovariance(n),
+    lowRank(n),
     // diagonal, possibly with zero or negative entries
     fc.array(fc.oneof(real, fc.constant(0)), { minLength: n, maxLength: n }).map((xs) =>
       xs.map((x, i) => Array.from({ length: n }, (_, j) => (i === j ? x : 0)))),
