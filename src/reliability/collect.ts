@@ -16,9 +16,6 @@ import type { ReliabilityReport } from './report.js';
 /** Problems kept for the report (all are counted). */
 export const MAX_KEPT_PROBLEMS = 10_000;
 
-/** Rows given to the kernel at a time (see MomentCollector.add). */
-const TILE = 256;
-
 /** One instrument's selected scales: their item positions and one accumulator per group. */
 export interface ScaleLayout {
   scale: Scale;
@@ -137,13 +134,9 @@ export class MomentCollector {
     this.rows += nrec;
     if (!buffers) return;
     if (byIndex >= 0) for (const b of buffers) b.groups.set(groupOf.subarray(0, nrec));
-    // A few hundred rows at a time through every scale, while they are in the cache.
-    for (let r0 = 0; r0 < nrec; r0 += TILE) {
-      const r1 = Math.min(nrec, r0 + TILE);
-      plans.forEach((plan, k) => {
-        for (const table of tables![k]!) kernel!.add(table, buffers[k]!, plan.columns.length, r0, r1, byIndex >= 0);
-      });
-    }
+    plans.forEach((plan, k) => {
+      for (const table of tables![k]!) kernel!.add(table, buffers[k]!, plan.columns.length, 0, nrec, byIndex >= 0);
+    });
   }
 
   /** Merges the kernel's sums into the accumulators (and empties the kernel's states). */
