@@ -6,7 +6,8 @@
  */
 import { rawAlpha } from '../stats/alpha.js';
 import type { ItemMatrix } from '../stats/item-matrix.js';
-import { columnMeans, weightedMoments } from '../stats/moments.js';
+import { columnMeans, type ItemMoments, MomentAccumulator, weightedMoments } from '../stats/moments.js';
+import { WasmMoments } from '../stats/wasm-moments.js';
 import { quantile7 } from '../stats/quantile.js';
 import { seededRng } from '../stats/random.js';
 import { omegaFromCovariance } from './omega-total.js';
@@ -40,15 +41,38 @@ export function resampleRange(m: ItemMatrix, seed: number, from: number, to: num
   const shift = columnMeans(m);
   const whole = omegaFromCovariance(weightedMoments(m, counts.fill(1), shift, false).complete, m.cols).fit;
   const start = whole?.converged ? { lambda: whole.loadings, theta: whole.uniquenesses } : undefined;
+  const weighted = weightedPass(m, shift);
   for (let b = from; b < to; b++) {
     const rng = seededRng(resampleSeed(seed, b));
     counts.fill(0);
     for (let i = 0; i < m.rows; i++) counts[rng.index(m.rows)]!++;
-    const moments = weightedMoments(m, counts, shift, false);
+    const moments = weighted ? weighted(counts) : weightedMoments(m, counts, shift, false);
     alphas[b - from] = rawAlpha(moments.pairwise.cov);
     omegas[b - from] = omegaFromCovariance(moments.complete, m.cols, start).omega;
   }
   return { alphas, omegas };
+}
+
+/**
+ * A resample's moments through the WebAssembly kernel (src/stats/wasm-moments.ts): the matrix is
+ * put in the kernel's memory once, and each resample's counts weight its rows, with the same sums,
+ * bit for bit, as weightedMoments (MomentAccumulator.addWeighted). Undefined without WebAssembly.
+ */
+function weightedPass(m: ItemMatrix, shift: Float64Array): ((counts: Int32Array) => ItemMoments) | undefined {
+  const kernel = WasmMoments.create();
+  if (!kernel || m.rows === 0) return undefined;
+  const table = kernel.table(Array.from({ length: m.cols }, (_, j) => j), shift, false, true);
+  kernel.ensureGroup(table, 0);
+  const [rows] = kernel.rowBuffers(m.rows, [m.cols]);
+  rows!.values.set(m.values.subarray(0, m.rows * m.cols));
+  return (counts) => {
+    rows!.weights.set(counts);
+    kernel.add(table, rows!, m.cols, 0, m.rows, false);
+    const acc = new MomentAccumulator(m.cols, shift, false);
+    const sums = kernel.take(table, 0);
+    if (sums) acc.addSums(sums);
+    return acc.finish();
+  };
 }
 
 function summarise(resamples: number, seed: number, alphas: Float64Array, omegas: Float64Array): BootstrapResult {

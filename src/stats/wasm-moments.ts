@@ -13,21 +13,23 @@ import { ensureMemory, instantiateKernel, type KernelMemory } from './wasm/insta
 
 interface RowsKernel {
   memory: KernelMemory;
-  rows: (tab: number, groups: number, vals: number, n: number, r: number, nrec: number) => void;
+  rows: (tab: number, groups: number, vals: number, n: number, r: number, nrec: number, weights: number) => void;
   flush: (state: number) => void;
 }
 
-/** A state's header in bytes (see cross.wat): counts and sums, block fill, k, listwise, then 18 addresses. */
-const HEADER = 144;
+/** A state's header in bytes (see cross.wat): counts and sums, block fill, k, listwise, 20 addresses, weighted. */
+const HEADER = 160;
 /** The sums, in MomentSums.arrays order, with their lengths for k items. */
 const SUMS = (k: number) => [k, k * k, k, k * k, k * k, k * k, k, k, k];
 
-/** A batch's rows in the kernel's memory: n values a row (NaN = missing), and each row's group. */
+/** A batch's rows in the kernel's memory: n values a row (NaN = missing), each row's group and weight. */
 export interface RowBuffer {
   values: Float64Array<ArrayBuffer>;
   groups: Int32Array<ArrayBuffer>;
+  weights: Int32Array<ArrayBuffer>;
   valuesAt: number;
   groupsAt: number;
+  weightsAt: number;
 }
 
 /** The states of one scale, one per group, and the table of their addresses the kernel reads. */
@@ -40,6 +42,8 @@ export class StateTable {
     readonly columns: Int32Array,
     readonly shift: Float64Array,
     readonly listwise: boolean,
+    /** Rows come with weights (MomentAccumulator.addWeighted, the bootstrap). */
+    readonly weighted: boolean,
   ) {}
 }
 
@@ -78,13 +82,15 @@ export class WasmMoments {
   private newState(table: StateTable): number {
     const { columns, shift } = table;
     const k = columns.length;
-    const sizes = [4 * k, 8 * k, ...SUMS(k).map((n) => 8 * n), 8 * (2 * k + (k * (k + 1)) / 2), 8 * BLOCK * k, 8 * BLOCK, 8 * BLOCK * k, 8 * BLOCK, 4 * k, 2 * BLOCK * k];
+    const wBlock = table.weighted ? 8 * BLOCK * k : 0;
+    const sizes = [4 * k, 8 * k, ...SUMS(k).map((n) => 8 * n), 8 * (2 * k + (k * (k + 1)) / 2), 8 * BLOCK * k, 8 * BLOCK, 8 * BLOCK * k, 8 * BLOCK, 4 * k, 2 * BLOCK * k, wBlock, wBlock];
     const st = this.alloc(HEADER + sizes.reduce((a, b) => a + align16(b), 0));
     const { f64, i32 } = this;
     // The row means' shift, as MomentAccumulator computes it.
     f64[st / 8 + 5] = k > 0 ? shift.reduce((a, b) => a + b, 0) / k : 0;
     i32[st / 4 + 14] = k;
     i32[st / 4 + 15] = table.listwise ? 1 : 0;
+    i32[st / 4 + 36] = table.weighted ? 1 : 0;
     let p = st + HEADER;
     sizes.forEach((size, i) => {
       i32[st / 4 + 16 + i] = p;
@@ -97,8 +103,8 @@ export class WasmMoments {
   }
 
   /** A table of per-group states for a scale whose items are at `columns` of a row. */
-  table(columns: ArrayLike<number>, shift: Float64Array, listwise: boolean): StateTable {
-    return new StateTable(Int32Array.from(columns), shift, listwise);
+  table(columns: ArrayLike<number>, shift: Float64Array, listwise: boolean, weighted = false): StateTable {
+    return new StateTable(Int32Array.from(columns), shift, listwise, weighted);
   }
 
   /** Makes sure `table` has states for groups 0 … group (this may grow the memory: do it before rowBuffers). */
@@ -123,7 +129,7 @@ export class WasmMoments {
    */
   rowBuffers(nrec: number, widths: readonly number[]): RowBuffer[] {
     widths.forEach((n, i) => {
-      const bytes = align16(8 * nrec * n) + align16(4 * nrec);
+      const bytes = align16(8 * nrec * n) + 2 * align16(4 * nrec);
       const b = this.buffers[i];
       if (b !== undefined && b.bytes >= bytes) return;
       const size = Math.max(bytes, 2 * (b?.bytes ?? 0));
@@ -133,16 +139,25 @@ export class WasmMoments {
     return widths.map((n, i) => {
       const valuesAt = this.buffers[i]!.at;
       const groupsAt = valuesAt + align16(8 * nrec * n);
-      return { values: new Float64Array(buf, valuesAt, nrec * n), groups: new Int32Array(buf, groupsAt, nrec), valuesAt, groupsAt };
+      const weightsAt = groupsAt + align16(4 * nrec);
+      return {
+        values: new Float64Array(buf, valuesAt, nrec * n),
+        groups: new Int32Array(buf, groupsAt, nrec),
+        weights: new Int32Array(buf, weightsAt, nrec),
+        valuesAt,
+        groupsAt,
+        weightsAt,
+      };
     });
   }
 
   /**
    * Adds rows r … nrec − 1 of `rows` (n values each) to the states of `table`: row i to the state
-   * of group rows.groups[i], or of group 0 when not `grouped`.
+   * of group rows.groups[i], or of group 0 when not `grouped`; for a weighted table, rows.weights[i]
+   * times (0: left out), as MomentAccumulator.addWeighted.
    */
   add(table: StateTable, rows: RowBuffer, n: number, r: number, nrec: number, grouped: boolean): void {
-    if (table.columns.length > 0 && r < nrec) this.kernel.rows(table.at, grouped ? rows.groupsAt : 0, rows.valuesAt, n, r, nrec);
+    if (table.columns.length > 0 && r < nrec) this.kernel.rows(table.at, grouped ? rows.groupsAt : 0, rows.valuesAt, n, r, nrec, table.weighted ? rows.weightsAt : 0);
   }
 
   /**

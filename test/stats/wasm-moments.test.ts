@@ -85,6 +85,49 @@ describe('WasmMoments (the streaming pass in WebAssembly)', () => {
   });
 });
 
+describe('WasmMoments with weights (the bootstrap: MomentAccumulator.addWeighted)', () => {
+  it('gives addWeighted’s sums bit for bit, resample after resample in one state', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 14 }),
+          rows: fc.integer({ min: 1, max: 300 }),
+          missing: fc.constantFrom(0, 0.05, 0.3, 0.9),
+          resamples: fc.integer({ min: 1, max: 4 }),
+          seed: fc.integer({ min: 1, max: 2 ** 30 }),
+        }),
+        ({ n, rows: nRows, missing, resamples, seed }) => {
+          let s = seed;
+          const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+          const values = Float64Array.from({ length: nRows * n }, () => (rnd() < missing ? Number.NaN : 1 + Math.floor(rnd() * 7)));
+          // Column means as the shift (fractional), as the bootstrap uses.
+          const shift = Float64Array.from({ length: n }, (_, j) => {
+            let sum = 0;
+            let c = 0;
+            for (let i = 0; i < nRows; i++) if (!Number.isNaN(values[i * n + j]!)) (sum += values[i * n + j]!), c++;
+            return c > 0 ? sum / c : 0;
+          });
+          const wm = WasmMoments.create()!;
+          const table = wm.table(Array.from({ length: n }, (_, j) => j), shift, false, true);
+          wm.ensureGroup(table, 0);
+          const [buf] = wm.rowBuffers(nRows, [n]);
+          buf!.values.set(values);
+          for (let b = 0; b < resamples; b++) {
+            const counts = new Int32Array(nRows);
+            for (let i = 0; i < nRows; i++) counts[Math.floor(rnd() * nRows)]!++;
+            buf!.weights.set(counts);
+            wm.add(table, buf!, n, 0, nRows, false);
+            const acc = new MomentAccumulator(n, shift, false);
+            acc.addWeighted(values, counts, nRows);
+            expect(bits(wm.take(table, 0))).toEqual(bits(acc.sums()));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('reliability with and without the kernel', () => {
   afterEach(() => vi.restoreAllMocks());
   const run = async (input: string, ids: string, extra: { by?: string; missing?: 'pairwise' | 'listwise'; map?: string }) => {

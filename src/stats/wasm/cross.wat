@@ -14,18 +14,22 @@
 ;; $wOff, the row means at $tOff, and at $oOff the results: k column sums of wBlock, k products with
 ;; the row means (when $withT), then one dot product per pair a >= b, a-major: (0,0) (1,0) (1,1) …
 ;;
-;; `rows` is MomentAccumulator's pass (addColumns, addLoaded with weight 1, flush) for states kept in
-;; this memory (src/stats/wasm-moments.ts): rows $r … $nrec - 1 of a batch whose row i holds $n
-;; doubles at $vals + 8 i n (NaN = missing). Row i goes to the state at the address held at
-;; $tab + 4 g, g its group ($groups + 4 i, or 0 when $groups is 0); a row with none of the state's
-;; items answered is left out, as is, with the listwise flag, a row missing one. A state, from S:
+;; `rows` is MomentAccumulator's pass (addColumns, addLoaded, flush; with weights, addWeighted's) for
+;; states kept in this memory (src/stats/wasm-moments.ts): rows $r … $nrec - 1 of a batch whose row i
+;; holds $n doubles at $vals + 8 i n (NaN = missing). Row i goes to the state at the address held at
+;; $tab + 4 g, g its group ($groups + 4 i, or 0 when $groups is 0), weight w = $weights[i] (i32; 1
+;; when $weights is 0; a row with w = 0 is left out). A row with none of the state's items answered
+;; is left out (a weighted state counts it in `rows`, as addLoaded does), as is, with the listwise
+;; flag, a row missing one. A state, from S:
 ;;   f64: S+0 rows, S+8 complete rows, S+16 incomplete rows, S+24 Σt, S+32 Σt², S+40 shift of t;
 ;;   i32: S+48 rows in block 0 (complete rows), S+52 in block 1 (incomplete), S+56 k, S+60 listwise;
-;;   addresses (i32) from S+64: the items' positions in a row (k i32, in bytes), their shifts, then the sums
-;;   fullSum (k), fullCross (k k), partSum (k), partCross (k k), missBoth (k k), sumWhereMissing
-;;   (k k), tx (k), tMiss (k), ttMiss (k), one after another; `cross`'s results; block 0 and its row
-;;   means; block 1 and its row means; k i32 of scratch for the missing items; a block of k × 64
-;;   16-bit integers (for `crossInt`).
+;;   addresses (i32) from S+64: the items' positions in a row (k i32, in bytes), their shifts, then
+;;   the sums fullSum (k), fullCross (k k), partSum (k), partCross (k k), missBoth (k k),
+;;   sumWhereMissing (k k), tx (k), tMiss (k), ttMiss (k), one after another; `cross`'s results;
+;;   block 0 and its row means; block 1 and its row means; k i32 of scratch for the missing items; a
+;;   block of k × 64 16-bit integers (for `crossInt`); at S+136 and S+140 the weighted blocks 0 and 1;
+;;   S+144 (i32) 1 for a weighted state (whose blocks are flushed with their weighted copies, and
+;;   without the products with the row means: MomentAccumulator(…, rowMeans = false)).
 ;; Each operation is the JavaScript one, in its order, so the sums have the same bits.
 (module
   (memory (export "memory") 1)
@@ -317,6 +321,15 @@
           (local.set $a (i32.add (local.get $a) (i32.const 1)))))
       (br $tl)))
     (i32.const 1))
+  ;; A weighted block's row: w times the block's row (k columns of 512 bytes from $from, into $to).
+  (func $weigh (param $from i32) (param $to i32) (param $k i32) (param $w f64)
+    (local $j i32)
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $j) (local.get $k)))
+      (f64.store (i32.add (local.get $to) (i32.shl (local.get $j) (i32.const 9)))
+        (f64.mul (local.get $w) (f64.load (i32.add (local.get $from) (i32.shl (local.get $j) (i32.const 9))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $l))))
   ;; MomentAccumulator.flush for a state's block $w (0 complete rows, 1 incomplete): the block's
   ;; sums (through `cross`) added to the state's, fullSum/fullCross or partSum/partCross, and tx.
   (func $flush (param $st i32) (param $w i32)
@@ -327,11 +340,19 @@
     (local.set $k (i32.load offset=56 (local.get $st)))
     (local.set $o (i32.load offset=108 (local.get $st)))
     (local.set $blk (i32.add (local.get $st) (i32.shl (local.get $w) (i32.const 3))))
-    (if (i32.eqz (call $crossInt (local.get $k) (local.get $n) (i32.load offset=112 (local.get $blk))
-          (i32.load offset=132 (local.get $st)) (i32.load offset=116 (local.get $blk)) (local.get $o)))
+    (if (i32.load offset=144 (local.get $st))
       (then
-        (call $cross (local.get $k) (local.get $n) (i32.load offset=112 (local.get $blk)) (i32.load offset=112 (local.get $blk))
-          (i32.load offset=116 (local.get $blk)) (local.get $o) (i32.const 1))))
+        ;; Weighted rows: the weighted block's own copy (w times the block); no products with the
+        ;; row means (a weighted state is the bootstrap's, whose accumulators collect none).
+        (call $cross (local.get $k) (local.get $n) (i32.load offset=112 (local.get $blk))
+          (i32.load offset=136 (i32.add (local.get $st) (i32.shl (local.get $w) (i32.const 2))))
+          (i32.load offset=116 (local.get $blk)) (local.get $o) (i32.const 0)))
+      (else
+        (if (i32.eqz (call $crossInt (local.get $k) (local.get $n) (i32.load offset=112 (local.get $blk))
+              (i32.load offset=132 (local.get $st)) (i32.load offset=116 (local.get $blk)) (local.get $o)))
+          (then
+            (call $cross (local.get $k) (local.get $n) (i32.load offset=112 (local.get $blk)) (i32.load offset=112 (local.get $blk))
+              (i32.load offset=116 (local.get $blk)) (local.get $o) (i32.const 1))))))
     (local.set $sum (i32.load offset=72 (i32.add (local.get $st) (i32.shl (local.get $w) (i32.const 3)))))
     (local.set $cr (i32.load offset=76 (i32.add (local.get $st) (i32.shl (local.get $w) (i32.const 3)))))
     (local.set $tx (i32.load offset=96 (local.get $st)))
@@ -341,9 +362,11 @@
       (local.set $p (i32.shl (local.get $a) (i32.const 3)))
       (f64.store (i32.add (local.get $sum) (local.get $p))
         (f64.add (f64.load (i32.add (local.get $sum) (local.get $p))) (f64.load (i32.add (local.get $o) (local.get $p)))))
-      (f64.store (i32.add (local.get $tx) (local.get $p))
-        (f64.add (f64.load (i32.add (local.get $tx) (local.get $p)))
-                 (f64.load (i32.add (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 3))) (local.get $p)))))
+      (if (i32.eqz (i32.load offset=144 (local.get $st)))
+        (then
+          (f64.store (i32.add (local.get $tx) (local.get $p))
+            (f64.add (f64.load (i32.add (local.get $tx) (local.get $p)))
+                     (f64.load (i32.add (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 3))) (local.get $p)))))))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br $sl)))
     (local.set $p (i32.add (local.get $o) (i32.shl (local.get $k) (i32.const 4))))
@@ -366,6 +389,8 @@
     (call $flush (local.get $st) (i32.const 0))
     (call $flush (local.get $st) (i32.const 1)))
   (func (export "rows") (param $tab i32) (param $groups i32) (param $vals i32) (param $n i32) (param $r i32) (param $nrec i32)
+        (param $weights i32)
+    (local $w f64) (local $tw f64)
     (local $st i32) (local $k i32) (local $cols i32) (local $row i32) (local $j i32) (local $f i32) (local $m i32)
     (local $blk i32) (local $shift i32) (local $absent i32) (local $x f64) (local $sum f64) (local $t f64) (local $tt f64)
     (local $i i32) (local $b i32) (local $p i32) (local $q i32) (local $f1 i32) (local $blk1 i32)
@@ -382,6 +407,12 @@
         (local.set $shift (i32.load offset=68 (local.get $st)))
         (local.set $absent (i32.load offset=128 (local.get $st)))
         (local.set $row (i32.add (local.get $vals) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 3))))
+        ;; The row's weight (addWeighted: how often a resample drew it; a row drawn 0 times is left out).
+        (local.set $w (f64.const 1))
+        (if (local.get $weights)
+          (then
+            (local.set $w (f64.convert_i32_s (i32.load (i32.add (local.get $weights) (i32.shl (local.get $r) (i32.const 2))))))
+            (br_if $skip (i32.eqz (f64.gt (local.get $w) (f64.const 0))))))
         ;; addColumns: the shifted values (0 where missing) into block 0's next row, the sum of the
         ;; answers, and the missing items' list.
         (local.set $f (i32.load offset=48 (local.get $st)))
@@ -409,26 +440,36 @@
           (local.set $b (i32.add (local.get $b) (i32.const 512)))
           (br_if $vl (i32.lt_u (local.get $j) (local.get $k))))))
         ;; No answer on the scale, or (listwise) an item missing: the row is not the scale's.
-        (br_if $skip (i32.eq (local.get $m) (local.get $k)))
+        (if (i32.eq (local.get $m) (local.get $k))
+          (then
+            ;; Weighted (MomentAccumulator.add through addWeighted) the row is counted, as addLoaded does.
+            (if (i32.load offset=144 (local.get $st))
+              (then (f64.store offset=0 (local.get $st) (f64.add (f64.load offset=0 (local.get $st)) (local.get $w)))))
+            (br $skip)))
         (br_if $skip (i32.and (i32.ne (local.get $m) (i32.const 0)) (i32.load offset=60 (local.get $st))))
         ;; addLoaded, weight 1: the row mean t and its sums.
-        (f64.store offset=0 (local.get $st) (f64.add (f64.load offset=0 (local.get $st)) (f64.const 1)))
+        (f64.store offset=0 (local.get $st) (f64.add (f64.load offset=0 (local.get $st)) (local.get $w)))
         (local.set $t (f64.sub (f64.div (local.get $sum) (f64.convert_i32_s (i32.sub (local.get $k) (local.get $m))))
           (f64.load offset=40 (local.get $st))))
-        (local.set $tt (f64.mul (local.get $t) (local.get $t)))
-        (f64.store offset=24 (local.get $st) (f64.add (f64.load offset=24 (local.get $st)) (local.get $t)))
+        ;; weight · t and weight · t · t, in that order (for weight 1 they are t and t · t exactly).
+        (local.set $tw (f64.mul (local.get $w) (local.get $t)))
+        (local.set $tt (f64.mul (local.get $tw) (local.get $t)))
+        (f64.store offset=24 (local.get $st) (f64.add (f64.load offset=24 (local.get $st)) (local.get $tw)))
         (f64.store offset=32 (local.get $st) (f64.add (f64.load offset=32 (local.get $st)) (local.get $tt)))
         (if (i32.eqz (local.get $m))
           (then
             ;; A complete row stays in block 0; a full block is flushed.
-            (f64.store offset=8 (local.get $st) (f64.add (f64.load offset=8 (local.get $st)) (f64.const 1)))
+            (f64.store offset=8 (local.get $st) (f64.add (f64.load offset=8 (local.get $st)) (local.get $w)))
+            (if (i32.load offset=144 (local.get $st))
+              (then (call $weigh (local.get $blk) (i32.add (i32.load offset=136 (local.get $st)) (i32.shl (local.get $f) (i32.const 3)))
+                (local.get $k) (local.get $w))))
             (f64.store (i32.add (i32.load offset=116 (local.get $st)) (i32.shl (local.get $f) (i32.const 3))) (local.get $t))
             (local.set $f (i32.add (local.get $f) (i32.const 1)))
             (i32.store offset=48 (local.get $st) (local.get $f))
             (if (i32.eq (local.get $f) (i32.const 64)) (then (call $flush (local.get $st) (i32.const 0))))
             (br $skip)))
         ;; An incomplete row: moved to block 1 (flushed when full), then the sums over its missing items.
-        (f64.store offset=16 (local.get $st) (f64.add (f64.load offset=16 (local.get $st)) (f64.const 1)))
+        (f64.store offset=16 (local.get $st) (f64.add (f64.load offset=16 (local.get $st)) (local.get $w)))
         (local.set $f1 (i32.load offset=52 (local.get $st)))
         (local.set $blk1 (i32.add (i32.load offset=120 (local.get $st)) (i32.shl (local.get $f1) (i32.const 3))))
         (local.set $j (i32.const 0))
@@ -438,6 +479,9 @@
             (f64.load (i32.add (local.get $blk) (i32.shl (local.get $j) (i32.const 9)))))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
           (br $ml)))
+        (if (i32.load offset=144 (local.get $st))
+          (then (call $weigh (local.get $blk1) (i32.add (i32.load offset=140 (local.get $st)) (i32.shl (local.get $f1) (i32.const 3)))
+            (local.get $k) (local.get $w))))
         (f64.store (i32.add (i32.load offset=124 (local.get $st)) (i32.shl (local.get $f1) (i32.const 3))) (local.get $t))
         (i32.store offset=52 (local.get $st) (i32.add (local.get $f1) (i32.const 1)))
         (if (i32.eq (local.get $f1) (i32.const 63)) (then (call $flush (local.get $st) (i32.const 1))))
@@ -447,7 +491,7 @@
           (local.set $b (i32.load (i32.add (local.get $absent) (i32.shl (local.get $i) (i32.const 2)))))
           ;; tMiss[b] += t, ttMiss[b] += t t
           (local.set $p (i32.add (i32.load offset=100 (local.get $st)) (i32.shl (local.get $b) (i32.const 3))))
-          (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (local.get $t)))
+          (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (local.get $tw)))
           (local.set $p (i32.add (i32.load offset=104 (local.get $st)) (i32.shl (local.get $b) (i32.const 3))))
           (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (local.get $tt)))
           ;; missBoth[b k + absent[j]] += 1 for j <= i
@@ -457,7 +501,7 @@
             (br_if $jd (i32.gt_u (local.get $j) (local.get $i)))
             (local.set $p (i32.add (local.get $q)
               (i32.shl (i32.load (i32.add (local.get $absent) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 3))))
-            (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (f64.const 1)))
+            (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (local.get $w)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $jl)))
           ;; sumWhereMissing[a k + b] += the row's (shifted) item a, for every a
@@ -466,7 +510,7 @@
           (block $ad (loop $al
             (br_if $ad (i32.ge_u (local.get $j) (local.get $k)))
             (f64.store (local.get $p) (f64.add (f64.load (local.get $p))
-              (f64.load (i32.add (local.get $blk1) (i32.shl (local.get $j) (i32.const 9))))))
+              (f64.mul (local.get $w) (f64.load (i32.add (local.get $blk1) (i32.shl (local.get $j) (i32.const 9)))))))
             (local.set $p (i32.add (local.get $p) (i32.shl (local.get $k) (i32.const 3))))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $al)))
