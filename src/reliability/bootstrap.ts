@@ -67,7 +67,7 @@ function weightedPass(m: ItemMatrix, shift: Float64Array): ((counts: Int32Array)
   rows!.values.set(m.values.subarray(0, m.rows * m.cols));
   return (counts) => {
     rows!.weights.set(counts);
-    kernel.add(table, rows!, m.cols, 0, m.rows, false);
+    kernel.add(table, rows!, m.cols, m.rows, false);
     const acc = new MomentAccumulator(m.cols, shift, false);
     const sums = kernel.take(table, 0);
     if (sums) acc.addSums(sums);

@@ -135,7 +135,7 @@ export class MomentCollector {
     if (!buffers) return;
     if (byIndex >= 0) for (const b of buffers) b.groups.set(groupOf.subarray(0, nrec));
     plans.forEach((plan, k) => {
-      for (const table of tables![k]!) kernel!.add(table, buffers[k]!, plan.columns.length, 0, nrec, byIndex >= 0);
+      for (const table of tables![k]!) kernel!.add(table, buffers[k]!, plan.columns.length, nrec, byIndex >= 0);
     });
   }
 

@@ -152,12 +152,12 @@ export class WasmMoments {
   }
 
   /**
-   * Adds rows r … nrec − 1 of `rows` (n values each) to the states of `table`: row i to the state
+   * Adds rows 0 … nrec − 1 of `rows` (n values each) to the states of `table`: row i to the state
    * of group rows.groups[i], or of group 0 when not `grouped`; for a weighted table, rows.weights[i]
    * times (0: left out), as MomentAccumulator.addWeighted.
    */
-  add(table: StateTable, rows: RowBuffer, n: number, r: number, nrec: number, grouped: boolean): void {
-    if (table.columns.length > 0 && r < nrec) this.kernel.rows(table.at, grouped ? rows.groupsAt : 0, rows.valuesAt, n, r, nrec, table.weighted ? rows.weightsAt : 0);
+  add(table: StateTable, rows: RowBuffer, n: number, nrec: number, grouped: boolean): void {
+    if (table.columns.length > 0 && nrec > 0) this.kernel.rows(table.at, grouped ? rows.groupsAt : 0, rows.valuesAt, n, 0, nrec, table.weighted ? rows.weightsAt : 0);
   }
 
   /**

@@ -69,7 +69,7 @@ describe('WasmMoments (the streaming pass in WebAssembly)', () => {
               buf!.values.set(rows[r0 + r]!, r * n);
               buf!.groups[r] = group[r0 + r]!;
             }
-            for (const t of tables) wm.add(t, buf!, n, 0, m, groups > 1);
+            for (const t of tables) wm.add(t, buf!, n, m, groups > 1);
           }
           scales.forEach((cols, i) => {
             for (let g = 0; g < groups; g++) {
@@ -116,7 +116,7 @@ describe('WasmMoments with weights (the bootstrap: MomentAccumulator.addWeighted
             const counts = new Int32Array(nRows);
             for (let i = 0; i < nRows; i++) counts[Math.floor(rnd() * nRows)]!++;
             buf!.weights.set(counts);
-            wm.add(table, buf!, n, 0, nRows, false);
+            wm.add(table, buf!, n, nRows, false);
             const acc = new MomentAccumulator(n, shift, false);
             acc.addWeighted(values, counts, nRows);
             expect(bits(wm.take(table, 0))).toEqual(bits(acc.sums()));
