@@ -1,6 +1,6 @@
 /**
  * One error type for everything rapport reports to a person, mapped to exit codes in one place
- * (src/cli/exit.ts). Codes are stable and asserted by tests; messages may change.
+ * (exitCodeFor). Codes are stable and asserted by tests; messages may change.
  */
 
 /** What went wrong where: a file with a line and column, or a JSON path inside an instrument. */
@@ -11,8 +11,12 @@ export interface Location {
   jsonPath?: string;
 }
 
-/** The kinds of failure, each with its exit code (README "Exit codes"). */
-export type ErrorKind = 'usage' | 'input' | 'internal';
+/**
+ * The kinds of failure, each with its exit code (README "Exit codes"). `environment`: the machine
+ * refused what rapport had to do (a read-only or full disk, no permission, a folder in use by
+ * another run): the user's to fix, not a bug, so exit 3 with a hint.
+ */
+export type ErrorKind = 'usage' | 'input' | 'environment' | 'internal';
 
 export const EXIT = {
   ok: 0,
@@ -55,6 +59,7 @@ export function exitCodeFor(kind: ErrorKind): number {
     case 'usage':
       return EXIT.usage;
     case 'input':
+    case 'environment':
       return EXIT.unusableInput;
     case 'internal':
       return EXIT.internal;

@@ -5,6 +5,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatLocation, RapportError } from '../errors.js';
+import { printableStyled } from '../report/format.js';
 
 export interface CliIO {
   stdin: Readable;
@@ -28,17 +29,17 @@ export function createContext(io: CliIO): CliContext {
   return {
     ...io,
     color,
-    say: (line) => void io.stderr.write(`${line}\n`),
-    warn: (line) => void io.stderr.write(`${color.yellow('warning:')} ${line}\n`),
+    say: (line) => void io.stderr.write(`${printableStyled(line)}\n`),
+    warn: (line) => void io.stderr.write(`${color.yellow('warning:')} ${printableStyled(line)}\n`),
   };
 }
 
 /** The error as a person reads it: what, where, details, and what to do. */
 export function renderError(err: RapportError, color: ChalkInstance): string {
-  const lines = [`${color.red('error:')} ${err.message} ${color.dim(`[${err.code}]`)}`];
+  const lines = [`${color.red('error:')} ${printableStyled(err.message)} ${color.dim(`[${err.code}]`)}`];
   const where = formatLocation(err.location);
-  if (where) lines.push(`  at ${where}`);
-  for (const d of err.details) lines.push(`  - ${d}`);
-  if (err.hint) lines.push(`  ${color.cyan('hint:')} ${err.hint}`);
+  if (where) lines.push(`  at ${printableStyled(where)}`);
+  for (const d of err.details) lines.push(`  - ${printableStyled(d)}`);
+  if (err.hint) lines.push(`  ${color.cyan('hint:')} ${printableStyled(err.hint)}`);
   return `${lines.join('\n')}\n`;
 }

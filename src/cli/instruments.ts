@@ -4,6 +4,7 @@ import { EXIT, usageError } from '../errors.js';
 import { loadBundled, loadInstrument } from '../instrument/catalogue.js';
 import { checkInstrumentFile, formatProblems } from '../instrument/load.js';
 import { instrumentSummaryJson, renderInstrumentDetail, renderInstrumentList } from '../report/instrument-text.js';
+import { printable } from '../report/format.js';
 import type { CliContext } from './context.js';
 import type { RunState } from './main.js';
 
@@ -51,7 +52,7 @@ export function registerInstrumentsCommand(program: Command, ctx: CliContext, st
         } else {
           invalid++;
           ctx.stdout.write(`${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}\n`);
-          for (const line of formatProblems(result.problems)) ctx.stdout.write(`  ${line}\n`);
+          for (const line of formatProblems(result.problems)) ctx.stdout.write(`  ${printable(line)}\n`);
         }
       }
       if (invalid > 0) state.exitCode = EXIT.unusableInput;

@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT, RapportError } from '../errors.js';
-import { isBrokenPipe } from '../io/write.js';
+import { VERSION } from '../version.js';
+import { exitCleanlyOnSignals } from '../output/cleanup.js';
+import { isBrokenPipe } from '../output/sink.js';
 import { type CliContext, type CliIO, createContext, renderError } from './context.js';
 import { registerInstrumentsCommand } from './instruments.js';
 import { registerReliabilityCommand } from './reliability.js';
@@ -20,7 +22,6 @@ Exit codes:
   3  unusable input (file cannot be parsed, unknown or invalid instrument, missing columns)
   4  internal error (a bug: please report it with the command you ran)`;
 
-export const VERSION = '0.1.0';
 
 /** Each command's action returns its exit code through this holder. */
 export interface RunState {
@@ -55,6 +56,20 @@ export function processIO(): CliIO {
     env: process.env,
     stderrIsTTY: process.stderr.isTTY === true,
   };
+}
+
+/**
+ * The program as a process (bin/rapport.js): a closed pipe on standard output (`rapport … | head`)
+ * or a closed standard error ends nothing, and SIGINT/SIGTERM/SIGHUP remove the run's temporary
+ * files and exit with 130/143/129.
+ */
+export async function runProcess(argv: readonly string[]): Promise<number> {
+  process.stdout.on('error', (err) => {
+    if (!isBrokenPipe(err)) process.exitCode = EXIT.unusableInput;
+  });
+  process.stderr.on('error', () => undefined);
+  exitCleanlyOnSignals();
+  return main(argv);
 }
 
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {

@@ -24,7 +24,7 @@ export interface TrajectoryOptionValues {
   sd?: string;
   suddenGainCutoff?: string;
   cutoff?: string;
-  ruptureMethod: string;
+  ruptureMethod?: string;
   repairWindow: string;
 }
 
@@ -37,12 +37,12 @@ export function addTrajectoryOptions(cmd: Command, note = ''): Command {
     .option('--sd <s>', `SD for the RCI (default: SD of the clients' first scores)${note}`)
     .option('--sudden-gain-cutoff <x>', `criterion 1 for sudden gains/losses (default: 1.96 × S_diff)${note}`)
     .option('--cutoff <c>', `clinical cutoff (default: the instrument norm; c itself counts as clinical)${note}`)
-    .option('--rupture-method <m>', 'gumz, stiles or strauss', 'gumz')
+    .option('--rupture-method <m>', 'alliance measures: gumz (default), stiles or strauss')
     .option('--repair-window <w>', 'a repair must come within w observed sessions', '3');
 }
 
 export function parseTrajectoryOptions(o: TrajectoryOptionValues) {
-  if (!['gumz', 'stiles', 'strauss'].includes(o.ruptureMethod)) throw usageError('BAD_RUPTURE_METHOD', `--rupture-method must be gumz, stiles or strauss, not "${o.ruptureMethod}"`);
+  if (o.ruptureMethod !== undefined && !['gumz', 'stiles', 'strauss'].includes(o.ruptureMethod)) throw usageError('BAD_RUPTURE_METHOD', `--rupture-method must be gumz, stiles or strauss, not "${o.ruptureMethod}"`);
   return {
     client: o.client,
     session: o.session,
@@ -51,7 +51,7 @@ export function parseTrajectoryOptions(o: TrajectoryOptionValues) {
     sd: parseNumberOption(o.sd, '--sd', (x) => x > 0, 'a positive number'),
     suddenGainCutoff: parseNumberOption(o.suddenGainCutoff, '--sudden-gain-cutoff', (x) => x > 0, 'a positive number'),
     cutoff: parseNumberOption(o.cutoff, '--cutoff', () => true, 'a number'),
-    ruptureMethod: o.ruptureMethod as RuptureMethod,
+    ...(o.ruptureMethod === undefined ? {} : { ruptureMethod: o.ruptureMethod as RuptureMethod }),
     repairWindow: parseNumberOption(o.repairWindow, '--repair-window', (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1')!,
   };
 }
@@ -77,6 +77,7 @@ export function parseReliabilityOptions(o: ReliabilityOptionValues): { missing: 
 }
 
 export interface ReadOptionValues {
+  maxRecordSize?: string;
   delimiter?: string;
   decimal?: string;
   encoding?: string;
@@ -91,12 +92,23 @@ export function addReadOptions(cmd: Command): Command {
     .option('--decimal <sep>', 'decimal separator in cells: . or , (default: , when the delimiter is not a comma)')
     .option('--encoding <name>', 'text encoding, e.g. windows-1252, latin1, utf-16le (default: from the BOM, else UTF-8)')
     .option('--sheet <name>', 'worksheet of an .xlsx file (default: the first)')
+    .option('--max-record-size <size>', 'the longest row accepted, e.g. 4MB (default 1MB); a longer one is refused at once with its line')
     .option('--no-escape-formulas', 'write text cells starting with = + - @ as they are (by default they get a leading \' so spreadsheets do not run them)');
+}
+
+/** "4MB", "512KB", "2M", "1048576" (bytes) as a number of bytes. */
+export function parseSize(value: string, option: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|m|mb|g|gb)?\s*$/i.exec(value);
+  const unit = { '': 1, b: 1, k: 1024, kb: 1024, m: 1 << 20, mb: 1 << 20, g: 1 << 30, gb: 1 << 30 }[(m?.[2] ?? '').toLowerCase()];
+  const bytes = m && unit ? Math.round(Number(m[1]) * unit) : Number.NaN;
+  if (!(bytes >= 1024 && bytes <= 1 << 30)) throw usageError('BAD_SIZE', `${option} must be a size from 1KB to 1GB, such as 4MB, not "${value}"`);
+  return bytes;
 }
 
 export function parseReadOptions(o: ReadOptionValues): ReadOptions {
   if (o.decimal !== undefined && o.decimal !== ',' && o.decimal !== '.') throw usageError('BAD_DECIMAL', `--decimal must be . or , not "${o.decimal}"`);
   return {
+    ...(o.maxRecordSize === undefined ? {} : { maxRecordBytes: parseSize(o.maxRecordSize, '--max-record-size') }),
     ...(o.delimiter === undefined ? {} : { delimiter: o.delimiter }),
     ...(o.decimal === undefined ? {} : { decimal: o.decimal as ',' | '.' }),
     ...(o.encoding === undefined ? {} : { encoding: o.encoding }),

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
-import { writeAll } from '../io/write.js';
+import { writeAll } from '../output/sink.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
 import type { CliContext } from './context.js';
@@ -47,10 +47,10 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
     .option('--scale <id>', 'only this scale (default: every scale)')
     .option('--by <column>', 'the same table for each value of a column (e.g. session, site)')
     .option('--format <format>', 'csv, json or md', 'csv')
-    .option('-o, --output <file>', 'where to write the scale table (default: standard output)')
-    .option('--items-out <file>', 'write the item statistics as CSV')
+    .option('-o, --output <file>', 'where to write the scale table (- for standard output, the default)')
+    .option('--items-out <file>', 'write the item statistics as CSV (- for standard output)')
     .option('--map <map.json>', 'column map, as for score')
-    .option('--errors <file>', 'write the response problems found, as for score')
+    .option('--errors <file>', 'write the response problems found, as for score (- for standard output)')
     .option('--digits <n>', 'round numbers in CSV output to n decimals')
     .addHelpText('after', HELP);
   addReliabilityOptions(cmd);
@@ -67,7 +67,7 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       warnProvisional(ctx, instruments);
       const outputs = [
-        { option: '-o', path: opts.output },
+        { option: '-o', path: opts.output ?? '-' },
         { option: '--items-out', path: opts.itemsOut },
         { option: '--errors', path: opts.errors },
       ];
@@ -81,10 +81,10 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
         : opts.format === 'md'
           ? renderReliabilityMarkdown(report, missing)
           : renderRecordsCsv(report.scales.map((s) => scaleRecord(s, report.by)), scaleColumns(report.by), digits, escape);
-      const writes: Array<[string | undefined, string]> = [[opts.output, main]];
-      if (opts.itemsOut) writes.push([opts.itemsOut, renderRecordsCsv(report.scales.flatMap((s) => itemRecords(s, report.by)), itemColumns(report.by), digits, escape)]);
+      const writes: Array<[string | undefined, string, string]> = [[opts.output, main, '-o']];
+      if (opts.itemsOut) writes.push([opts.itemsOut, renderRecordsCsv(report.scales.flatMap((s) => itemRecords(s, report.by)), itemColumns(report.by), digits, escape), '--items-out']);
       if (opts.errors) {
-        writes.push([opts.errors, toCsv([[...PROBLEM_COLUMNS], ...report.problems.map(({ line, instrument, problem: p }) => [String(line), p.column, p.value, p.code, p.message, instrument, p.itemId])], escape)]);
+        writes.push([opts.errors, toCsv([[...PROBLEM_COLUMNS], ...report.problems.map(({ line, instrument, problem: p }) => [String(line), p.column, p.value, p.code, p.message, instrument, p.itemId])], escape), '--errors']);
       }
       await writeAll(writes, ctx.stdout);
 

@@ -1,11 +1,11 @@
 /** `rapport report`: the main job — every table, the figures and a readable report in one folder. */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { usageError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import type { CliContext } from './context.js';
 import type { RunState } from './main.js';
-import { VERSION } from './main.js';
+import { VERSION } from '../version.js';
 import { addPresetOptions, addReadOptions, addReliabilityOptions, addThreadsOption, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseThreadsOption, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type ThreadsOptionValues, type TrajectoryOptionValues } from './options.js';
 import { createProgress } from './progress.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
@@ -16,6 +16,7 @@ interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues,
   map?: string;
   pseudonymize?: boolean;
   salt?: string;
+  saltFile?: string;
   scale?: string;
   digits?: string;
   strict?: boolean;
@@ -31,8 +32,34 @@ trajectories per instrument); standard input is saved to a temporary file first.
 
 Examples:
   $ rapport report fixtures/sample/sessions.csv -i wai-sr,ors -o rapport-report
-  $ rapport report export.csv -i srs,ors -o weekly --pseudonymize --salt "$RAPPORT_SALT"
+  $ rapport report export.csv -i srs,ors -o weekly --pseudonymize --salt-file rapport.salt
   $ rapport report data.csv -i wai-s -o out --boot 1000 --seed 7 --rupture-method stiles`;
+
+/** Shorter secrets can be found by trying: 16 characters of a random hex string are 64 bits. */
+export const MIN_SALT_LENGTH = 16;
+
+const SALT_HINT = `make one once and keep it secret, e.g. \`openssl rand -hex 32 > rapport.salt\`, then use --salt-file rapport.salt every week (the same salt gives the same codes)`;
+
+/**
+ * The secret for --pseudonymize: required (an empty key lets anyone recompute the codes by hashing
+ * guessable ids such as C0001), from --salt or --salt-file, at least MIN_SALT_LENGTH characters.
+ */
+async function readSalt(opts: ReportOptions): Promise<string | undefined> {
+  if (opts.salt !== undefined && opts.saltFile !== undefined) throw usageError('SALT_TWICE', 'give --salt or --salt-file, not both');
+  if ((opts.salt !== undefined || opts.saltFile !== undefined) && !opts.pseudonymize) throw usageError('SALT_WITHOUT_PSEUDONYMIZE', '--salt and --salt-file only make sense with --pseudonymize');
+  if (!opts.pseudonymize) return undefined;
+  let salt = opts.salt;
+  if (opts.saltFile !== undefined) {
+    try {
+      salt = (await readFile(opts.saltFile, 'utf8')).replace(/\r?\n$/, '');
+    } catch {
+      throw inputError('SALT_FILE_UNREADABLE', `cannot read the salt file ${opts.saltFile}`, { location: { file: opts.saltFile }, hint: SALT_HINT });
+    }
+  }
+  if (salt === undefined) throw usageError('SALT_REQUIRED', '--pseudonymize needs a secret salt (--salt-file or --salt): without one, anyone can turn guessable ids back into codes and so undo the pseudonyms', SALT_HINT);
+  if (salt.trim().length < MIN_SALT_LENGTH) throw usageError('SALT_TOO_SHORT', `the salt has ${salt.trim().length} characters; --pseudonymize needs at least ${MIN_SALT_LENGTH}, or the codes can be undone by trying salts`, SALT_HINT);
+  return salt;
+}
 
 export function registerReportCommand(program: Command, ctx: CliContext, state: RunState): void {
   const cmd = program
@@ -43,7 +70,8 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
     .requiredOption('-o, --output <dir>', 'the report folder')
     .option('--map <map.json>', 'column map, as for score')
     .option('--pseudonymize', 'replace client and therapist ids by stable codes in every output')
-    .option('--salt <s>', 'secret for --pseudonymize (the same salt gives the same codes on every run)')
+    .option('--salt <s>', 'secret for --pseudonymize, at least 16 characters (the same salt gives the same codes on every run)')
+    .option('--salt-file <file>', 'read the secret for --pseudonymize from a file (safer than --salt: not shown by ps or kept in shell history)')
     .option('--scale <id>', 'trajectories: the scale to follow (default: total)')
     .option('--digits <n>', 'round numbers in the CSV tables')
     .option('--strict', 'exit 1 when any data problem was found (the report is still written)')
@@ -56,7 +84,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
   cmd.action(async (file: string, opts: ReportOptions) => {
       const { runReportJob } = await import('../jobs/report.js');
       const { apa } = await import('../report/reliability.js');
-      if (opts.salt !== undefined && !opts.pseudonymize) throw usageError('SALT_WITHOUT_PSEUDONYMIZE', '--salt only makes sense with --pseudonymize');
+      const salt = await readSalt(opts);
       const { missing, boot, seed } = parseReliabilityOptions(opts);
       const trajectory = parseTrajectoryOptions(opts);
       const presets = await parsePresetOptions(opts);
@@ -64,7 +92,6 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
       const instruments = await loadInstruments(opts.instruments);
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       warnProvisional(ctx, instruments);
-      if (opts.pseudonymize && opts.salt === undefined) ctx.warn('--pseudonymize without --salt: anyone who can guess an id can compute its code; give a secret --salt');
       let total = 0;
       if (file !== '-') total = await stat(file).then((s) => s.size, () => 0);
       const progress = createProgress(ctx, total);
@@ -73,7 +100,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
         result = await runReportJob(
           {
             input: file, instruments, map, outDir: opts.output, ...trajectory, ...presets, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false,
-            pseudonymize: opts.pseudonymize === true, salt: opts.salt ?? '', missing, boot, seed, scale: opts.scale,
+            pseudonymize: opts.pseudonymize === true, salt: salt ?? '', missing, boot, seed, scale: opts.scale,
             digits, version: VERSION, ...parseThreadsOption(opts),
             onPhase: (p) => progress.phase(p),
             onProgress: (b, t) => progress.update(b, t),
@@ -91,7 +118,10 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
         const a = s.result.alpha;
         ctx.say(`  ${s.instrument.id}/${s.scaleId}: α ${apa(a.raw)} [${apa(a.feldt[0])}, ${apa(a.feldt[1])}], ω ${apa(s.result.omega.omega)}`);
       }
-      for (const m of result.measures) if (m.skipped) ctx.warn(`trajectories of ${m.instrument.id}: ${m.skipped}`);
+      for (const m of result.measures) {
+        if (m.skipped) ctx.warn(`trajectories of ${m.instrument.id}: ${m.skipped}`);
+        for (const w of m.report?.result.warnings ?? []) ctx.warn(`${m.instrument.id}/${m.scaleId}: ${w}`);
+      }
       const a = result.attention;
       ctx.say(
         a.clients > 0

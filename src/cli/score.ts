@@ -88,7 +88,7 @@ function renderSummary(ctx: CliContext, s: ScoreSummary, errorsPath: string | un
     );
   }
   if (s.problems > 0) {
-    ctx.say(`  ${c.yellow(`${s.problems} problem${s.problems === 1 ? '' : 's'}`)}: ${errorsPath ? `listed in ${errorsPath}` : 'see the *_problems columns, or list them with --errors FILE'}`);
+    ctx.say(`  ${c.yellow(`${s.problems} problem${s.problems === 1 ? '' : 's'}`)}: ${errorsPath === '-' ? 'listed on standard output' : errorsPath ? `listed in ${errorsPath}` : 'see the *_problems columns, or list them with --errors FILE'}`);
   }
 }
 
@@ -100,7 +100,7 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
     .requiredOption('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated (e.g. wai-sr,ors or ./mine.json)')
     .option('-o, --output <file>', 'where to write the scored rows (- for standard output, the default)')
     .option('--map <map.json>', 'column map { "<instrument>": { "<item id>": "<column>" } } when the file\'s columns differ')
-    .option('--errors <file>', 'write one CSV row per problem: line, column, value, code, message, instrument, item')
+    .option('--errors <file>', 'write one CSV row per problem: line, column, value, code, message, instrument, item (- for standard output)')
     .option('--strict', 'exit 1 when any problem was found (the output is still written)')
     .option('--digits <n>', 'round scores to n decimals (default: full precision)')
     .option('--format <format>', 'csv or json', 'csv')

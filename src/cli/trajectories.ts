@@ -1,13 +1,14 @@
 /** `rapport trajectories`: per-client change, sudden gains/losses, ruptures/repairs, therapist effects. */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
-import { writeAll } from '../io/write.js';
+import { openOwnedFolder } from '../output/folder.js';
+import { writeAll } from '../output/sink.js';
 import type { CliContext } from './context.js';
 import { addPresetOptions, addReadOptions, addThreadsOption, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseThreadsOption, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ThreadsOptionValues, type TrajectoryOptionValues } from './options.js';
 import type { RunState } from './main.js';
+import { VERSION } from '../version.js';
 import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
 interface TrajectoryOptions extends TrajectoryOptionValues, ReadOptionValues, PresetOptionValues, ThreadsOptionValues {
@@ -16,6 +17,7 @@ interface TrajectoryOptions extends TrajectoryOptionValues, ReadOptionValues, Pr
   scoreColumn?: string;
   higherIsBetter?: boolean;
   lowerIsBetter?: boolean;
+  ruptures?: boolean;
   map?: string;
   output?: string;
   format: string;
@@ -25,13 +27,15 @@ interface TrajectoryOptions extends TrajectoryOptionValues, ReadOptionValues, Pr
 const HELP = `
 Long data: one row per administration. Two rows for the same client and session are both left out
 of that client's series and reported. Writes trajectories.csv, events.csv, therapists.csv,
-cohort.json (and problems.csv when there are problems) into -o <dir>; --format json prints
-everything to standard output instead. Keeps the administrations in memory.
+cohort.json (and problems.csv when there are problems) into the folder -o <dir>, which is built
+aside and put in place whole (an existing folder is replaced only if an earlier rapport run wrote
+it); --format json writes everything as one document to -o <file>, or to standard output (-o -,
+the default). Keeps the administrations in memory.
 
 Examples:
   $ rapport trajectories fixtures/sample/sessions.csv -i wai-sr -o out/alliance
   $ rapport trajectories fixtures/sample/sessions.csv -i ors -o out/outcome --rupture-method stiles
-  $ rapport trajectories scored.csv --score-column bdi --lower-is-better --client id --reliability .9 --format json`;
+  $ rapport trajectories scored.csv --score-column bdi --lower-is-better --client id --reliability .9 --format json -o -`;
 
 export function registerTrajectoriesCommand(program: Command, ctx: CliContext, state: RunState): void {
   void state;
@@ -44,8 +48,9 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
     .option('--score-column <col>', 'use an already scored column instead of -i')
     .option('--higher-is-better', 'with --score-column: higher scores are better')
     .option('--lower-is-better', 'with --score-column: lower scores are better')
+    .option('--ruptures', 'with --score-column: the column is an alliance measure, so look for ruptures and repairs (with -i, the definition\'s construct decides)')
     .option('--map <map.json>', 'column map for -i, as for score')
-    .option('-o, --output <dir>', 'folder for the output files (created if needed)')
+    .option('-o, --output <dir|file>', 'csv: the folder for the output files (created; replaced only if an earlier run wrote it); json: the file, - (default) for standard output')
     .option('--format <format>', 'csv (files in -o) or json (standard output)', 'csv')
     .option('--digits <n>', 'round numbers in CSV output to n decimals')
     .addHelpText('after', HELP);
@@ -56,11 +61,14 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
   cmd.action(async (file: string, opts: TrajectoryOptions) => {
       const { runTrajectoryJob } = await import('../jobs/trajectories.js');
       const { renderTrajectoryFiles, renderTrajectoryJson } = await import('../report/trajectories.js');
+      const { LEGACY_TRAJECTORIES } = await import('../jobs/trajectories.js');
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       if ((opts.instruments === undefined) === (opts.scoreColumn === undefined)) throw usageError('MEASURE_REQUIRED', 'give either -i <instrument> or --score-column <col>');
       if (opts.scoreColumn !== undefined && opts.higherIsBetter === opts.lowerIsBetter) throw usageError('DIRECTION_REQUIRED', 'with --score-column, say --higher-is-better or --lower-is-better');
+      if (opts.instruments !== undefined && opts.ruptures) throw usageError('RUPTURES_FROM_INSTRUMENT', 'with -i, ruptures are looked for when the instrument is an alliance measure ("construct": "alliance" in its definition); --ruptures is for --score-column');
       if (opts.instruments !== undefined && (opts.higherIsBetter || opts.lowerIsBetter)) throw usageError('DIRECTION_FROM_INSTRUMENT', 'with -i, the direction comes from the instrument definition (higherIsBetter)');
       if (opts.format === 'csv' && opts.output === undefined) throw usageError('OUTPUT_REQUIRED', 'trajectories writes several files: give -o <dir>, or --format json for standard output');
+      if (opts.format === 'csv' && opts.output === '-') throw usageError('OUTPUT_FOLDER_REQUIRED', 'with --format csv, trajectories writes several files: -o needs a folder, not - (standard output)', 'give a folder, e.g. -o out, or use --format json -o - for one JSON document on standard output');
       const trajectory = parseTrajectoryOptions(opts);
       const presets = await parsePresetOptions(opts);
       const read = parseReadOptions(opts);
@@ -74,7 +82,8 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
         warnProvisional(ctx, loaded);
       }
       const map = opts.map === undefined || !instrument ? undefined : await readColumnMap(opts.map, [instrument]);
-      const files = opts.format === 'csv' && opts.output ? ['trajectories.csv', 'events.csv', 'therapists.csv', 'cohort.json', 'problems.csv'].map((f) => join(opts.output!, f)) : [];
+      // The folder is claimed before the data are read: a folder rapport may not replace is refused at once.
+      const folder = opts.format === 'csv' ? await openOwnedFolder(opts.output!, { command: 'trajectories', version: VERSION, input: file, legacy: LEGACY_TRAJECTORIES }) : undefined;
       const report = await runTrajectoryJob(
         {
           input: file,
@@ -82,34 +91,40 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
           scale: opts.scale,
           scoreColumn: opts.scoreColumn,
           higherIsBetter: opts.scoreColumn !== undefined ? opts.higherIsBetter === true : undefined,
+          ruptures: opts.ruptures === true,
           map,
           ...trajectory,
           ...presets,
           read,
           ...parseThreadsOption(opts),
-          outputs: [...files.map((path) => ({ option: '-o', path })), ...(opts.format === 'json' && opts.output ? [{ option: '-o', path: join(opts.output, 'trajectories.json') }] : [])],
+          outputs: opts.format === 'json' ? [{ option: '-o', path: opts.output ?? '-' }] : [],
         },
         ctx.stdin,
-      );
+      ).catch(async (err: unknown) => {
+        await folder?.abort();
+        throw err;
+      });
 
-      if (opts.format === 'json' && opts.output === undefined) {
-        await writeAll([[undefined, renderTrajectoryJson(report)]], ctx.stdout);
-      } else {
-        await mkdir(opts.output!, { recursive: true });
-        const outputs = opts.format === 'json' ? { 'trajectories.json': renderTrajectoryJson(report) } : renderTrajectoryFiles(report, digits, escape);
-        await writeAll(Object.entries(outputs).map(([name, text]) => [join(opts.output!, name), text] as const), ctx.stdout);
-      }
+      if (folder) {
+        try {
+          for (const [name, text] of Object.entries(renderTrajectoryFiles(report, digits, escape))) await folder.writeFile(name, text);
+          await folder.commit();
+        } finally {
+          await folder.abort();
+        }
+      } else await writeAll([[opts.output, renderTrajectoryJson(report), '-o']], ctx.stdout);
 
       const c = report.result.cohort;
       const clients = report.result.clients;
       const count = (k: string) => clients.filter((x) => x.reliableChange === k).length;
       ctx.say(`${ctx.color.bold('rapport trajectories')}: ${report.rows} rows, ${c.nClients} clients, ${c.nTherapists} therapists — ${report.measure} (${report.higherIsBetter ? 'higher' : 'lower'} is better)`);
-      ctx.say(`  reliable change: ${count('improved')} improved, ${count('deteriorated')} deteriorated, ${count('no_reliable_change')} no reliable change (S_diff ${c.rciSdiff?.toFixed(2) ?? '–'}, r ${c.rciReliability.toFixed(3)})`);
+      ctx.say(`  reliable change: ${count('improved')} improved, ${count('deteriorated')} deteriorated, ${count('no_reliable_change')} no reliable change (S_diff ${c.rciSdiff?.toFixed(2) ?? '–'}, r ${c.rciReliability?.toFixed(3) ?? '–'})`);
       const ev = (t: string) => report.result.events.filter((e) => e.type === t).length;
-      ctx.say(`  events: ${ev('sudden_gain')} sudden gains, ${ev('sudden_loss')} sudden losses, ${ev('rupture')} ruptures, ${ev('repair')} repairs`);
+      ctx.say(`  events: ${ev('sudden_gain')} sudden gains, ${ev('sudden_loss')} sudden losses${report.parameters.rupture_method === null ? ' (ruptures: not an alliance measure)' : `, ${ev('rupture')} ruptures, ${ev('repair')} repairs`}`);
       if (c.icc) ctx.say(`  therapist ICC ${c.icc.icc.toFixed(3)} (${c.icc.groups} therapists, ${c.icc.n} clients)`);
       for (const w of report.result.warnings) ctx.warn(w);
-      if (report.problems.length > 0) ctx.warn(`${report.problems.length} problem(s)${opts.output && opts.format === 'csv' ? ` listed in ${join(opts.output, 'problems.csv')}` : ' (see "problems" in the JSON)'}`);
-      if (opts.output) ctx.say(`  written to ${opts.output}/`);
+      if (report.problems.length > 0) ctx.warn(`${report.problems.length} problem(s)${folder ? ` listed in ${join(opts.output!, 'problems.csv')}` : ' (see "problems" in the JSON)'}`);
+      if (folder) ctx.say(`  written to ${opts.output}/`);
+      else if (opts.output !== undefined && opts.output !== '-') ctx.say(`  written to ${opts.output}`);
     });
 }

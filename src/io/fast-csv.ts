@@ -357,7 +357,22 @@ export interface FastReaderOptions {
   position?: { line: number };
   /** Split simple lines with the WebAssembly kernel where available (default true; false for tests that compare the two). */
   wasm?: boolean;
+  /** The longest record accepted, in bytes (default MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
 }
+
+/** The longest record (row, with its quoted line breaks) read by default: 1 MB. `--max-record-size` raises it. */
+export const MAX_RECORD_BYTES = 1 << 20;
+
+/** CSV_RECORD_TOO_LONG: a record (from `line` on) longer than the limit, refused as soon as it is seen. */
+export function recordTooLong(name: string, line: number, limit: number): RapportError {
+  return inputError('CSV_RECORD_TOO_LONG', `cannot parse ${name}: the record starting on line ${line} is longer than ${formatBytes(limit)}`, {
+    location: { file: name, line },
+    hint: `is this really a CSV file (look for an unclosed quote)? if the row is meant to be this long, raise the limit with --max-record-size (e.g. --max-record-size ${formatBytes(limit * 4).replace(' ', '')})`,
+  });
+}
+
+const formatBytes = (n: number): string => (n % (1 << 20) === 0 ? `${n / (1 << 20)} MB` : n % 1024 === 0 ? `${n / 1024} KB` : `${n} bytes`);
 
 interface SplitKernel {
   memory: KernelMemory;
@@ -919,7 +934,7 @@ class ChunkParser {
 /**
  * Batches of records from a byte stream (a UTF-8 BOM is removed). Throws the same error codes as
  * the csv-parse path: CSV_UNCLOSED_QUOTE (the line where the record starts), CSV_INVALID_QUOTE,
- * ENCODING_INVALID, CSV_BINARY, CSV_MAX_RECORD_SIZE. Field counts are checked by the caller.
+ * ENCODING_INVALID, CSV_BINARY, CSV_RECORD_TOO_LONG. Field counts are checked by the caller.
  * One batch object is reused: it is valid until the next one is asked for.
  */
 export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts: FastReaderOptions): AsyncGenerator<FastBatch> {
@@ -932,19 +947,23 @@ export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts:
   let first = opts.partOfFile !== true;
   const position = opts.position ?? { line: 0 };
 
-  const check = (b: Buffer, end: number) => {
-    const fail = (code: string, message: string, at: number, hint: string): RapportError => {
-      let l = parser.line;
-      for (let i = 0; i < at; i++) if (b[i] === LF) l++;
-      return inputError(code, message, { location: { file: name, line: l }, hint });
-    };
+  const limit = opts.maxRecordBytes ?? MAX_RECORD_BYTES;
+  const fail = (b: Buffer, code: string, message: string, at: number, hint: string): RapportError => {
+    let l = parser.line;
+    for (let i = 0; i < at; i++) if (b[i] === LF) l++;
+    return inputError(code, message, { location: { file: name, line: l }, hint });
+  };
+  /** NUL bytes mean a binary file (or UTF-16 without its BOM): refused at the first chunk that has one. */
+  const checkText = (b: Buffer) => {
     const nul = b.indexOf(0);
     if (nul >= 0) {
-      throw fail('CSV_BINARY', `${name} is not a text file (it contains NUL bytes; the first at byte ${offset + nul + 1})`, nul, 'is this a spreadsheet or another binary file? save it as CSV, or pass an .xlsx file by name');
+      throw fail(b, 'CSV_BINARY', `${name} is not a text file (it contains NUL bytes; the first at byte ${offset + nul + 1})`, nul, 'is this a spreadsheet or another binary file? save it as CSV, or pass an .xlsx file by name; a UTF-16 text without a byte-order mark needs --encoding utf-16le');
     }
+  };
+  const check = (b: Buffer, end: number) => {
     if (!isUtf8(b.subarray(0, end))) {
       const at = firstInvalidUtf8(b.subarray(0, end));
-      throw fail('ENCODING_INVALID', `${name} is not valid utf-8 (byte 0x${b[at]!.toString(16).padStart(2, '0')} cannot start or continue a character)`, at, 'the file is probably in a Windows or Latin encoding: try --encoding windows-1252 (or latin1), or save it as "CSV UTF-8"');
+      throw fail(b, 'ENCODING_INVALID', `${name} is not valid utf-8 (byte 0x${b[at]!.toString(16).padStart(2, '0')} cannot start or continue a character)`, at, 'the file is probably in a Windows or Latin encoding: try --encoding windows-1252 (or latin1), or save it as "CSV UTF-8"');
     }
   };
 
@@ -954,10 +973,13 @@ export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts:
       if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
       first = false;
     }
+    const carried = carry !== undefined;
     const b = carry ? Buffer.concat([carry, chunk]) : chunk;
+    checkText(b);
     // Validate up to the last line feed: a character split across chunks is judged with the next one.
     const lastLf = b.lastIndexOf(LF);
     if (lastLf < 0) {
+      if (b.length > limit) throw recordTooLong(name, parser.line, limit);
       carry = b;
       continue;
     }
@@ -965,15 +987,15 @@ export async function* fastBatches(chunks: AsyncIterable<Buffer | string>, opts:
     const startLine = parser.line;
     batch.reset(b);
     const consumed = parser.parse(b.subarray(0, lastLf + 1), false, batch);
+    // Only a record begun in an earlier chunk can be longer than the limit (chunks are smaller).
+    if (carried && batch.n > 0 && batch.end[0]! - batch.start[0]! > limit) throw recordTooLong(name, startLine, limit);
     position.line = parser.line;
     if (batch.n > 0) yield batch;
     if (parser.failure) throw parser.failure;
     // The rest is carried over (copied: the stream may reuse its chunk).
     carry = consumed < b.length ? Buffer.from(b.subarray(consumed)) : undefined;
     offset += consumed;
-    if (consumed === 0 && startLine === parser.line && b.length > 64 << 20) {
-      throw inputError('CSV_MAX_RECORD_SIZE', `cannot parse ${name}: a record is longer than 64 MB`, { location: { file: name, line: parser.line }, hint: 'is this really a CSV file? look for an unclosed quote' });
-    }
+    if (carry && carry.length > limit) throw recordTooLong(name, parser.line, limit);
   }
   if (carry && carry.length > 0) {
     check(carry, carry.length);

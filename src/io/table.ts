@@ -10,7 +10,7 @@ import { inputError, usageError } from '../errors.js';
 import { ArrayBatch, batchRecords, type CsvRecord, type CsvSource, csvFailure, findDuplicateHeaders, openInput, type RecordBatch } from './csv-read.js';
 import { TextDecoder } from 'node:util';
 import { decodeStream, sniffBom } from './decode.js';
-import { FastBatch, fastBatches } from './fast-csv.js';
+import { FastBatch, fastBatches, MAX_RECORD_BYTES, recordTooLong } from './fast-csv.js';
 
 export interface ReadOptions {
   /** `,` `;` `\t` `|`; detected when not given. */
@@ -21,6 +21,8 @@ export interface ReadOptions {
   decimal?: ',' | '.';
   /** Worksheet of an .xlsx file (default: the first). */
   sheet?: string;
+  /** The longest record accepted, in bytes (default 1 MB). */
+  maxRecordBytes?: number;
 }
 
 export interface Dialect {
@@ -43,6 +45,8 @@ export interface TableSource extends CsvSource {
   fast?: boolean;
   /** Records read ahead after the header to look for Qualtrics rows (2 unless the file ends first). */
   ahead?: number;
+  /** The record-size limit it was opened with, if not the default. */
+  maxRecordBytes?: number;
 }
 
 export const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', tab: '\t', '\\t': '\t', '\t': '\t', '|': '|' };
@@ -72,8 +76,8 @@ export function qualtricsHeaderRows(first: readonly CsvRecord[]): number {
 }
 
 /** Records of a text stream by csv-parse, with the line each starts on and errors as RapportErrors. */
-async function* csvParseRecords(text: AsyncIterable<string>, name: string, delimiter: string): AsyncGenerator<CsvRecord> {
-  const parser = parse({ delimiter, info: true, skip_empty_lines: true, relax_column_count: true, bom: true });
+async function* csvParseRecords(text: AsyncIterable<string>, name: string, delimiter: string, maxRecordBytes: number): AsyncGenerator<CsvRecord> {
+  const parser = parse({ delimiter, info: true, skip_empty_lines: true, relax_column_count: true, bom: true, max_record_size: maxRecordBytes });
   const src = Readable.from(text);
   src.on('error', (err) => parser.destroy(err));
   src.pipe(parser);
@@ -132,6 +136,7 @@ async function* csvParseRecords(text: AsyncIterable<string>, name: string, delim
       // Otherwise its line, less the CRLFs it counted twice in earlier records (not those in the failing one).
       const code = (err as { code?: string }).code;
       const at = (err as { lines?: number }).lines;
+      if (code === 'CSV_MAX_RECORD_SIZE') throw recordTooLong(name, lastEnd + 1, maxRecordBytes);
       throw csvFailure(err, name, code === 'CSV_QUOTE_NOT_CLOSED' ? lastEnd + 1 : at === undefined ? undefined : at - drift);
     }
     if (r.done) return;
@@ -211,7 +216,7 @@ export interface FirstPart {
  * parser, width check and errors), `start` being the first byte of a record on line `line`.
  */
 export async function* readPart(
-  part: { path: string; name: string; start: number; end: number; line: number; width: number; delimiter: string },
+  part: { path: string; name: string; start: number; end: number; line: number; width: number; delimiter: string; maxRecordBytes?: number },
   onBytes?: (bytesRead: number) => void,
 ): AsyncGenerator<RecordBatch> {
   const { stream } = await openInput(part.path, undefined as unknown as Readable, { start: part.start, end: part.end });
@@ -224,7 +229,7 @@ export async function* readPart(
       yield chunk;
     }
   }
-  const batches = fastBatches(counted(), { name: part.name, delimiter: part.delimiter.charCodeAt(0), line: part.line, offset: part.start, partOfFile: true });
+  const batches = fastBatches(counted(), { name: part.name, delimiter: part.delimiter.charCodeAt(0), line: part.line, offset: part.start, partOfFile: true, ...(part.maxRecordBytes === undefined ? {} : { maxRecordBytes: part.maxRecordBytes }) });
   for await (const b of batches) yield* checkedBatch(b, 0, part.width, ragged);
 }
 
@@ -287,7 +292,7 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
   if (fast) {
     const sample = head0.toString('utf8', 0, Math.min(head0.length, 1 << 16)).replace(/^\uFEFF/, '');
     delimiter = opts.delimiter !== undefined ? DELIMITERS[opts.delimiter]! : detectDelimiter(sample);
-    records = fastBatches(rest(), { name, delimiter: delimiter.charCodeAt(0), ...(firstPart ? { position: firstPart.position } : {}) });
+    records = fastBatches(rest(), { name, delimiter: delimiter.charCodeAt(0), ...(firstPart ? { position: firstPart.position } : {}), ...(opts.maxRecordBytes === undefined ? {} : { maxRecordBytes: opts.maxRecordBytes }) });
   } else {
     const text = decodeStream(rest(), name, opts.encoding, (d) => (encoding = d.encoding));
     // Read ahead until the header line is complete, to choose the delimiter.
@@ -301,7 +306,7 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
       seen += r.value;
     }
     delimiter = opts.delimiter !== undefined ? DELIMITERS[opts.delimiter]! : detectDelimiter(seen);
-    records = batchRecords(csvParseRecords(withFirst(head, it), name, delimiter))[Symbol.asyncIterator]();
+    records = batchRecords(csvParseRecords(withFirst(head, it), name, delimiter, opts.maxRecordBytes ?? MAX_RECORD_BYTES))[Symbol.asyncIterator]();
   }
   const decimalComma = opts.decimal !== undefined ? opts.decimal === ',' : delimiter !== ',';
 
@@ -362,5 +367,6 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
     fast,
     skipped,
     ahead: ahead.length,
+    ...(opts.maxRecordBytes === undefined ? {} : { maxRecordBytes: opts.maxRecordBytes }),
   };
 }

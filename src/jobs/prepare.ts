@@ -7,7 +7,7 @@ import { inputError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { ArrayBatch, type CsvRecord, type RecordBatch } from '../io/csv-read.js';
 import { type FirstPart, openTable, type ReadOptions, type SkippedRow, type TableSource } from '../io/table.js';
-import { assertDistinctPaths } from '../io/write.js';
+import { assertDistinctPaths } from '../output/sink.js';
 import { type ColumnMap, nearestNames, resolveItemColumns } from '../scoring/columns.js';
 import { buildScoringPlan, type ScoringPlan } from '../scoring/score.js';
 

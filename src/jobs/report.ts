@@ -5,13 +5,15 @@
  * Standard input is first saved to a temporary file, since the jobs each read the data.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { RapportError, usageError } from '../errors.js';
+import { sweepStale, track } from '../output/cleanup.js';
+import { openOwnedFolder } from '../output/folder.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { renderHtmlDocument, renderMarkdownDocument } from '../report/document.js';
 import { createPseudonymizer } from '../report/pseudonym.js';
@@ -62,25 +64,11 @@ export interface ReportResult {
   attention: { clients: number; deteriorated: number; ruptures: number; cutoff: number };
 }
 
-/** The output folder may be new, empty, or an earlier rapport report (it has report.md); nothing else is replaced. */
-async function checkOutDir(outDir: string, input: string): Promise<boolean> {
-  if (input !== '-') {
-    const rel = relative(resolve(outDir), resolve(input));
-    if (!rel.startsWith('..') && rel !== resolve(input)) throw usageError('OUTPUT_IS_INPUT', `the input ${input} is inside the report folder ${outDir}, which would be replaced`, 'choose another -o folder');
-  }
-  let info;
-  try {
-    info = await stat(outDir);
-  } catch {
-    return false;
-  }
-  if (!info.isDirectory()) throw usageError('REPORT_DIR_NOT_A_FOLDER', `${outDir} exists and is not a folder`, 'choose another -o path');
-  const entries = await readdir(outDir);
-  if (entries.length > 0 && !entries.includes('report.md')) {
-    throw usageError('REPORT_DIR_NOT_EMPTY', `${outDir} is not empty and does not hold an earlier rapport report`, 'choose a new or empty folder; rapport only replaces folders it wrote');
-  }
-  return true;
-}
+/** What a report folder written by rapport before manifests holds (it is replaced like one with a manifest). */
+export const LEGACY_REPORT = {
+  required: ['report.md', 'report.html', 'scores.csv', 'reliability.csv', 'items.csv', 'cohort.json'],
+  allowed: (p: string) => /^(report\.(md|html)|(scores|reliability|items|trajectories|events|therapists|problems)\.csv|cohort\.json|figures\/[a-z0-9_-]+\.svg)$/.test(p),
+};
 
 function pseudonymHooks(opts: ReportJobOptions, name: string): ((header: readonly string[], skipped: readonly SkippedRow[]) => (fields: string[]) => void) | undefined {
   if (!opts.pseudonymize) return undefined;
@@ -115,18 +103,19 @@ const LOCATION_CODES = new Set(['CLIENT_MISSING', 'SESSION_NOT_INTEGER', 'DUPLIC
 
 export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ReportResult> {
   const { stdin } = io;
-  const replacing = await checkOutDir(opts.outDir, opts.input);
   if ((opts.reliability ?? opts.sd ?? opts.suddenGainCutoff ?? opts.cutoff) !== undefined && opts.instruments.length > 1) {
     throw usageError('AMBIGUOUS_TRAJECTORY_OPTION', '--reliability, --sd, --sudden-gain-cutoff and --cutoff apply to one measure: use them with a single instrument', 'run the report per instrument, or leave them out to use each instrument\'s defaults');
   }
-  const parent = dirname(resolve(opts.outDir));
-  await mkdir(parent, { recursive: true });
-  const work = await mkdtemp(join(parent, `.${basename(opts.outDir)}.tmp-`));
+  const folder = await openOwnedFolder(opts.outDir, { command: 'report', version: opts.version, input: opts.input, legacy: LEGACY_REPORT });
+  const work = folder.dir;
   let spooled: string | undefined;
+  let untrackSpool = () => {};
   try {
     let input = opts.input;
     if (input === '-') {
-      const dir = await mkdtemp(join(tmpdir(), 'rapport-stdin-'));
+      await sweepStale(tmpdir(), 'rapport-stdin-');
+      const dir = await mkdtemp(join(tmpdir(), `rapport-stdin-${process.pid}-`));
+      untrackSpool = track(dir);
       spooled = join(dir, 'stdin.csv');
       await pipeline(stdin, createWriteStream(spooled));
       input = spooled;
@@ -138,7 +127,6 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       const transform = pseudonymHooks(opts, name);
       return { ...(transform ? { transform } : {}), onProgress: (b: number) => opts.onProgress?.(b, total) };
     };
-    await mkdir(join(work, 'figures'));
     const escape = opts.escapeFormulas !== false;
 
     const scoreErrors = join(work, '.score-problems.csv');
@@ -150,8 +138,9 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       { input, instruments: opts.instruments, map: opts.map, missing: opts.missing, boot: opts.boot, seed: opts.seed, outputs: [], read: opts.read, hooks: hooks('reliability'), threads: opts.threads },
       stdin,
     );
-    await writeFile(join(work, 'reliability.csv'), renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits, escape));
-    await writeFile(join(work, 'items.csv'), renderRecordsCsv(reliability.scales.flatMap((s) => itemRecords(s)), itemColumns(), opts.digits, escape));
+    folder.record('scores.csv');
+    await folder.writeFile('reliability.csv', renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits, escape));
+    await folder.writeFile('items.csv', renderRecordsCsv(reliability.scales.flatMap((s) => itemRecords(s)), itemColumns(), opts.digits, escape));
 
     const measures: MeasureTrajectories[] = [];
     for (const loaded of opts.instruments) {
@@ -168,7 +157,9 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       }
       const report: TrajectoryReport = await runTrajectoryJob(
         {
-          ...trajectoryParams(opts), input, instrument: loaded, scale: scaleId, map: opts.map, read: opts.read,
+          ...trajectoryParams(opts), input, instrument: loaded, scale: scaleId, map: opts.map, read: opts.read, unusableReliability: 'omit',
+          // --rupture-method is for the alliance measures; the others are told only when none is one.
+          ...(inst.construct !== 'alliance' && opts.instruments.some((l) => l.instrument.construct === 'alliance') ? { ruptureMethod: undefined } : {}),
           outputs: [], hooks: hooks(`trajectories (${inst.id})`), threads: opts.threads,
         },
         stdin,
@@ -180,10 +171,10 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
     // Tables across measures, with the measure in front.
     const done = measures.filter((m): m is MeasureTrajectories & { report: TrajectoryReport } => m.report !== undefined);
     const parts = (rows: (report: TrajectoryReport) => Array<Record<string, string | number | null>>) => done.map((m) => ({ lead: { instrument: m.instrument.id, scale: m.scaleId }, records: rows(m.report!) }));
-    await writeFile(join(work, 'trajectories.csv'), renderLedCsv(parts(trajectoryRows), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits, escape));
-    await writeFile(join(work, 'events.csv'), renderLedCsv(parts(eventRows), ['instrument', 'scale', ...EVENT_COLUMNS], opts.digits, escape));
-    await writeFile(join(work, 'therapists.csv'), renderLedCsv(parts(therapistRows), ['instrument', 'scale', ...THERAPIST_COLUMNS], opts.digits, escape));
-    await writeFile(join(work, 'cohort.json'), `${JSON.stringify(Object.fromEntries(done.map((m) => [`${m.instrument.id}/${m.scaleId}`, cohortObject(m.report)])), null, 2)}\n`);
+    await folder.writeFile('trajectories.csv', renderLedCsv(parts(trajectoryRows), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits, escape));
+    await folder.writeFile('events.csv', renderLedCsv(parts(eventRows), ['instrument', 'scale', ...EVENT_COLUMNS], opts.digits, escape));
+    await folder.writeFile('therapists.csv', renderLedCsv(parts(therapistRows), ['instrument', 'scale', ...THERAPIST_COLUMNS], opts.digits, escape));
+    await folder.writeFile('cohort.json', `${JSON.stringify(Object.fromEntries(done.map((m) => [`${m.instrument.id}/${m.scaleId}`, cohortObject(m.report)])), null, 2)}\n`);
 
     // Problems: every answer problem from scoring, plus row problems found by trajectories (once each).
     const problems: Array<ReportProblem & { instrument: string; item: string }> = (parse(await readFile(scoreErrors, 'utf8'), { columns: true }) as Array<Record<string, string>>).map((p) => ({
@@ -200,31 +191,24 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       }
     }
     problems.sort((a, b) => a.line - b.line);
-    if (problems.length > 0) await writeFile(join(work, 'problems.csv'), renderRecordsCsv(problems.map((p) => ({ ...p })), PROBLEM_COLUMNS, undefined, escape));
+    if (problems.length > 0) await folder.writeFile('problems.csv', renderRecordsCsv(problems.map((p) => ({ ...p })), PROBLEM_COLUMNS, undefined, escape));
 
     const { blocks, figures } = buildReport({
       input: name, rows: score.rows, instruments: opts.instruments.map((l) => l.instrument), score, reliability, missing: opts.missing,
       measures, problems, pseudonymized: opts.pseudonymize, version: opts.version,
     });
-    for (const f of figures) await writeFile(join(work, f.file), f.svg);
-    await writeFile(join(work, 'report.md'), renderMarkdownDocument(blocks));
-    await writeFile(join(work, 'report.html'), renderHtmlDocument(`rapport report: ${name}`, blocks));
+    for (const f of figures) await folder.writeFile(f.file, f.svg);
+    await folder.writeFile('report.md', renderMarkdownDocument(blocks));
+    await folder.writeFile('report.html', renderHtmlDocument(`rapport report: ${name}`, blocks));
 
-    // Into place: the old report (if any) is moved aside first and removed after.
-    const target = resolve(opts.outDir);
-    let old: string | undefined;
-    if (replacing) {
-      old = `${work}.old`;
-      await rename(target, old);
-    }
-    await rename(work, target);
-    if (old) await rm(old, { recursive: true, force: true });
-    const files = [...(await readdir(target)).filter((f) => f !== 'figures'), ...figures.map((f) => f.file)].sort();
+    const files = [...folder.files].sort();
+    await folder.commit();
     return { outDir: opts.outDir, files, rows: score.rows, score, reliability, measures, problems, attention: summariseAttention(done.flatMap((m) => attentionRows(m))) };
   } catch (err) {
-    await rm(work, { recursive: true, force: true });
+    await folder.abort();
     throw err;
   } finally {
     if (spooled) await rm(dirname(spooled), { recursive: true, force: true });
+    untrackSpool();
   }
 }

@@ -16,7 +16,9 @@ import { assertSplittable, checkStart, OnePart, type PartInput, partInput, partP
 import { csvField, escapeFormula, toCsv } from '../report/csv.js';
 import { formatNumber } from '../report/format.js';
 import { type DigitRows, type FastBatch, FastRecord, RowAssembler } from '../io/fast-csv.js';
-import { ByteBuilder, fileSink, type OutputSink, streamSink } from '../io/write.js';
+import { ByteBuilder } from '../output/bytes.js';
+import { sweepStale, track } from '../output/cleanup.js';
+import { fileSink, isStdout, type OutputSink, streamSink } from '../output/sink.js';
 import { addedColumns, PROBLEM_COLUMNS, renderProblemRows, renderProblemsCell, renderScoreFields, renderScoreJson } from '../report/score-rows.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { digitRowsFor, type InstrumentScore, type InstrumentStatus, type ItemValues, newInstrumentScore, newItemValues, readItems, type ScoringPlan, PRORATED, STATUSES, scaleScore, scaleState, scoreDigitRow, scoreItems } from '../scoring/score.js';
@@ -296,7 +298,7 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
   let part: RunningPart<ScorePartResult> | undefined;
   const hooks: InputHooks | undefined = opts.hooks?.onProgress ? { ...opts.hooks, onProgress: (b) => opts.hooks!.onProgress!(b + (part?.bytesRead() ?? 0)) } : opts.hooks;
   const { csv, plans } = await prepareInput(
-    { ...opts, hooks, outputs: [{ option: '-o', path: opts.output }, { option: '--errors', path: opts.errors }] },
+    { ...opts, hooks, outputs: [{ option: '-o', path: opts.output ?? '-' }, { option: '--errors', path: opts.errors }] },
     io.stdin,
     split && { end: split.at, position },
   );
@@ -310,12 +312,15 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
   const sinks: OutputSink[] = [];
   const abortAll = () => Promise.all(sinks.map((s) => s.abort()));
   let work: string | undefined;
+  let untrackWork = () => {};
   let confirmed: Promise<PartStart> | undefined;
   try {
     if (split) {
       // The look-ahead for Qualtrics rows must not reach the cut (tiny files with --threads).
       assertSplittable(csv);
-      work = await mkdtemp(join(tmpdir(), 'rapport-part-'));
+      await sweepStale(tmpdir(), 'rapport-part-');
+      work = await mkdtemp(join(tmpdir(), `rapport-part-${process.pid}-`));
+      untrackWork = track(work);
       const args: ScorePartArgs = {
         ...partInput(csv, plans),
         digits: opts.digits,
@@ -332,9 +337,9 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     let settled = confirmed === undefined;
     confirmed?.then(() => { settled = true; }, () => { settled = true; });
 
-    const out = opts.output === undefined || opts.output === '-' ? streamSink(io.stdout) : await fileSink(opts.output);
+    const out = isStdout(opts.output) ? streamSink(io.stdout) : await fileSink(opts.output!, '-o');
     sinks.push(out);
-    const errors = opts.errors === undefined ? undefined : await fileSink(opts.errors);
+    const errors = opts.errors === undefined ? undefined : isStdout(opts.errors) ? streamSink(io.stdout) : await fileSink(opts.errors, '--errors');
     if (errors) sinks.push(errors);
 
     const scorer = new RowScorer(csv.header, instruments, plans, { json, copyRaw, escape, digits: opts.digits });
@@ -384,5 +389,6 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
     throw err;
   } finally {
     if (work) await rm(work, { recursive: true, force: true });
+    untrackWork();
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ReadOptions } from '../io/table.js';
-import { usageError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
 import type { LoadedInstrument, Scale } from '../instrument/types.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { parseDecimal } from '../scoring/response.js';
@@ -49,9 +49,21 @@ export interface TrajectoryParams {
   sd?: number;
   suddenGainCutoff?: number;
   cutoff?: number;
-  ruptureMethod: RuptureMethod;
+  /** The rupture criterion (default gumz); ruptures are looked for only in alliance measures. */
+  ruptureMethod?: RuptureMethod;
   repairWindow: number;
+  /** With --score-column: look for alliance ruptures (the column is an alliance measure). */
+  ruptures?: boolean;
+  /**
+   * When alpha at the first administrations is not a usable reliability (not computable, or ≤ 0):
+   * 'error' stops with RELIABILITY_UNUSABLE (trajectories), 'omit' leaves the RCI out with a loud
+   * warning (report, which cannot take one --reliability per measure).
+   */
+  unusableReliability?: 'error' | 'omit';
 }
+
+/** Fewer first administrations than this make alpha for the RCI too imprecise to use without a loud warning. */
+export const MIN_RELIABILITY_CLIENTS = 30;
 
 export interface RowProblem {
   line: number;
@@ -74,6 +86,8 @@ export interface TrajectoryReport {
   skipped: SkippedRow[];
   clinicalCutoff: number | null;
   cutoffIsClinical: boolean;
+  /** A loud warning about the RCI's reliability (too few clients, or none usable), else null. */
+  reliabilityWarning: string | null;
   result: TrajectoryResult;
   problems: RowProblem[];
   /** How many parts the file was read in at once (2 for a large file on 2+ cores; src/parallel). */
@@ -81,6 +95,12 @@ export interface TrajectoryReport {
   parameters: Record<string, unknown>;
 }
 
+
+/** What a trajectories folder written by rapport before manifests holds (it is replaced like one with a manifest). */
+export const LEGACY_TRAJECTORIES = {
+  required: ['trajectories.csv', 'events.csv', 'therapists.csv', 'cohort.json'],
+  allowed: (p: string) => /^((trajectories|events|therapists|problems)\.csv|cohort\.json)$/.test(p),
+};
 
 /** The scale to follow: --scale, else `total`, else the instrument's only scale. */
 export function chooseScale(scales: readonly Scale[], wanted: string | undefined, instrumentId: string): Scale {
@@ -269,8 +289,10 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
 
   const built = admins.buildSeries();
   // The RCI's reliability: --reliability, the instrument's norm, or alpha at each client's first valid administration.
-  let reliability = opts.reliability;
+  const warnings: string[] = [];
+  let reliability: number | null | undefined = opts.reliability;
   let reliabilitySource = '--reliability';
+  let reliabilityWarning: string | null = null;
   if (reliability === undefined && norm?.reliability !== undefined) {
     reliability = norm.reliability;
     reliabilitySource = `norms of ${inst!.id}/${scale!.id}${norm.source ? ` (${norm.source})` : ''}`;
@@ -281,9 +303,29 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     const values = new Float64Array(firsts.length * k);
     firsts.forEach((a, r) => values.set(itemValues.row(a), r * k));
     const alpha = rawAlphaOf({ rows: firsts.length, cols: k, values });
-    reliability = alpha.raw;
-    reliabilitySource = `Cronbach's alpha (psych raw_alpha, pairwise) of the ${k} items at each client's first valid administration (n = ${firsts.length})`;
-    if (!Number.isFinite(reliability)) throw usageError('RELIABILITY_UNAVAILABLE', `alpha at the first administrations cannot be computed (${alpha.failure ?? 'too few clients'})`, 'give --reliability r');
+    const n = firsts.length;
+    reliabilitySource = `Cronbach's alpha (psych raw_alpha, pairwise) of the ${k} items at each client's first valid administration (n = ${n})`;
+    const measure = `${inst!.id}/${scale!.id}`;
+    if (!(alpha.raw > 0)) {
+      const why = Number.isFinite(alpha.raw) ? `is ${alpha.raw.toFixed(3)}, not a usable reliability` : `cannot be computed (${alpha.failure ?? 'too few clients'})`;
+      const message = `the RCI of ${measure} needs a reliability, and alpha at the ${n} clients' first administrations ${why}`;
+      const hint = 'give a published reliability with --reliability r (with one instrument), or put it in the definition\'s norms';
+      if (opts.unusableReliability !== 'omit') throw inputError('RELIABILITY_UNUSABLE', message, { hint });
+      reliability = null;
+      reliabilityWarning = `${message}: reliable change was NOT computed (${hint})`;
+    } else {
+      reliability = alpha.raw;
+      if (n < MIN_RELIABILITY_CLIENTS) {
+        reliabilityWarning = `the RCI of ${measure} uses alpha = ${alpha.raw.toFixed(3)} from only ${n} clients' first administrations (fewer than ${MIN_RELIABILITY_CLIENTS}): it is imprecise, and so is every reliable change; give a published reliability with --reliability r`;
+      }
+    }
+    if (reliabilityWarning !== null) warnings.push(reliabilityWarning);
+  }
+  // Ruptures are alliance events: looked for in alliance measures only (and with --score-column when asked).
+  const alliance = inst ? inst.construct === 'alliance' : opts.ruptures === true;
+  const ruptureMethod = alliance ? opts.ruptureMethod ?? 'gumz' : null;
+  if (!alliance && opts.ruptureMethod !== undefined) {
+    warnings.push(`ruptures are alliance events and are looked for only in alliance measures; ${inst ? `${inst.id} is ${inst.construct === undefined ? 'not marked as one (its definition has no "construct": "alliance")' : `a measure of ${inst.construct}`}` : 'give --ruptures for an alliance score column'}: --rupture-method was ignored`);
   }
   const clinicalCutoff = opts.cutoff ?? norm?.cutoff;
   const cutoffIsClinical = opts.cutoff !== undefined ? true : norm?.cutoffIsClinical ?? true;
@@ -295,9 +337,10 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     ...(opts.suddenGainCutoff === undefined ? {} : { suddenGainCutoff: opts.suddenGainCutoff }),
     ...(clinicalCutoff === undefined ? {} : { clinicalCutoff }),
     cutoffIsClinical,
-    ruptureMethod: opts.ruptureMethod,
+    ruptureMethod,
     repairWindow: opts.repairWindow,
   }, built);
+  result.warnings.unshift(...warnings);
   for (const d of result.duplicates) {
     for (const line of d.lines) {
       problems.push({ line, column: csv.header[sessionCol]!, value: String(d.session), code: 'DUPLICATE_SESSION', message: `client ${d.client} has session ${d.session} on lines ${d.lines.join(' and ')}: all are left out of the series` });
@@ -316,6 +359,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     skipped: csv.skipped,
     clinicalCutoff: clinicalCutoff ?? null,
     cutoffIsClinical,
+    reliabilityWarning,
     result,
     problems,
     parts: running.part ? 2 : 1,
@@ -331,8 +375,9 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
       preset: roles.preset ?? null,
       therapist_column: therapistCol >= 0 ? csv.header[therapistCol] : null,
       rci_z: 1.96,
-      rupture_method: opts.ruptureMethod,
-      repair_window: opts.repairWindow,
+      ruptures: alliance ? 'looked for (an alliance measure)' : `not looked for: ${inst ? `${inst.id} is not an alliance measure` : 'the score column was not declared an alliance measure (--ruptures)'}`,
+      rupture_method: ruptureMethod,
+      repair_window: alliance ? opts.repairWindow : null,
       clinical_cutoff: clinicalCutoff ?? null,
       cutoff_is_clinical: clinicalCutoff === undefined ? null : cutoffIsClinical,
       sudden_gain_pct: 0.25,

@@ -122,6 +122,7 @@ export interface PartInput {
   instruments: Instrument[];
   /** Each instrument's item columns, as resolved on the main thread. */
   columns: number[][];
+  maxRecordBytes?: number;
 }
 
 export function partInput(csv: TableSource, plans: readonly ScoringPlan[]): PartInput {
@@ -133,6 +134,7 @@ export function partInput(csv: TableSource, plans: readonly ScoringPlan[]): Part
     header: [...csv.header],
     instruments: plans.map((p) => p.instrument),
     columns: plans.map((p) => p.columns),
+    ...(csv.maxRecordBytes === undefined ? {} : { maxRecordBytes: csv.maxRecordBytes }),
   };
 }
 

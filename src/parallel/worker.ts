@@ -11,7 +11,7 @@ interface PartData {
   path: string;
   start: number;
   end: number;
-  args: { name: string; width: number; delimiter: string } & Record<string, unknown>;
+  args: { name: string; width: number; delimiter: string; maxRecordBytes?: number } & Record<string, unknown>;
 }
 
 const { task, path, start, end, args } = workerData as PartData;
@@ -22,7 +22,7 @@ try {
   if (first.insideQuotes) {
     port.postMessage({ type: 'done', result: null });
   } else {
-    const batches = readPart({ path, name: args.name, start, end, line: first.line, width: args.width, delimiter: args.delimiter }, (bytes) => port.postMessage({ type: 'progress', bytes }));
+    const batches =  readPart({ path, name: args.name, start, end, line: first.line, width: args.width, delimiter: args.delimiter, ...(args.maxRecordBytes === undefined ? {} : { maxRecordBytes: args.maxRecordBytes }) }, (bytes) => port.postMessage({ type: 'progress', bytes }));
     const result =
       task === 'score'
         ? await (await import('../jobs/score.js')).scorePart(args as never, batches)

@@ -12,29 +12,50 @@ export type Block =
   | { kind: 'figure'; file: string; svg: string; caption: string }
   | { kind: 'warning'; text: string };
 
-const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/**
+ * Text as Markdown that renders as exactly that text and nothing else: ids, therapist ids,
+ * instrument names, citations and licences come from files rapport does not control, so none of
+ * them may become a link, an image, raw HTML, emphasis or a table cell break. Markdown's special
+ * characters are backslash-escaped (CommonMark 0.31, §2.4), line breaks become spaces, and what
+ * renderers turn into links by themselves is broken up: schemes (http:, javascript:), the dots of
+ * host names (www.x.org, and bare ones such as evil.com, which markdown-it's linkify takes), and @.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/\r\n|[\r\n\u2028\u2029]/g, ' ')
+    .replace(/[\\`*_[\]<>|~&#!]/g, '\\$&')
+    .replace(/\b(https?|ftp|mailto|file|javascript|data|vbscript)(?=:)/gi, '$1\\')
+    .replace(/(?<=[\p{L}\p{N}])\.(?=\p{L})/gu, '\\.')
+    .replace(/@/g, '\\@');
+}
+
+/** escapeMarkdown for text that starts a block (paragraph, list item): a leading -, + or = or "1." cannot start a list, a rule or a heading. */
+const escapeBlock = (text: string): string => escapeMarkdown(text).replace(/^(\s*)([-+=]|\d+[.)])/, '$1\\$2');
+
+const mdCell = escapeMarkdown;
 
 export function renderMarkdownDocument(blocks: readonly Block[]): string {
   const out: string[] = [];
   for (const b of blocks) {
     switch (b.kind) {
       case 'heading':
-        out.push(`${'#'.repeat(b.level)} ${b.text}`, '');
+        out.push(`${'#'.repeat(b.level)} ${escapeMarkdown(b.text)}`, '');
         break;
       case 'paragraph':
-        out.push(b.text, '');
+        out.push(escapeBlock(b.text), '');
         break;
       case 'list':
-        out.push(...b.items.map((i) => `- ${i}`), '');
+        out.push(...b.items.map((i) => `- ${escapeBlock(i)}`), '');
         break;
       case 'warning':
-        out.push(`> **Warning:** ${b.text}`, '');
+        out.push(`> **Warning:** ${escapeMarkdown(b.text)}`, '');
         break;
       case 'figure':
-        out.push(`![${mdCell(b.caption)}](${b.file})`, '', `*${b.caption}*`, '');
+        // File names are made from instrument and scale ids, which validation keeps to [a-z0-9_-].
+        out.push(`![${escapeMarkdown(b.caption)}](${b.file})`, '', `*${escapeMarkdown(b.caption)}*`, '');
         break;
       case 'table': {
-        if (b.caption) out.push(`*${b.caption}*`, '');
+        if (b.caption) out.push(`*${escapeMarkdown(b.caption)}*`, '');
         const align = b.head.map((_, i) => (b.align?.[i] === 'r' ? '---:' : '---'));
         out.push(`| ${b.head.map(mdCell).join(' | ')} |`, `|${align.join('|')}|`, ...b.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`), '');
         break;

@@ -86,8 +86,8 @@ const EVENT_MARKERS: Record<TrajectoryEvent['type'], { shape: MarkerShape; label
   sudden_loss: { shape: 'diamond', label: 'sudden loss (preloss session)' },
 };
 
-/** Small multiples: one panel per flagged client, events marked by shape. */
-export function clientPanelsFigure(panels: readonly ClientPanel[], range: [number, number], label: string, title: string, cutoff?: number): string {
+/** Small multiples: one panel per flagged client, events marked by shape (`ruptures`: whether rupture and repair markers belong in the legend). */
+export function clientPanelsFigure(panels: readonly ClientPanel[], range: [number, number], label: string, title: string, cutoff?: number, ruptures = true): string {
   const cols = 3;
   const pw = 220;
   const ph = 150;
@@ -112,11 +112,12 @@ export function clientPanelsFigure(panels: readonly ClientPanel[], range: [numbe
     }
   });
   let lx = 20;
-  for (const m of Object.values(EVENT_MARKERS)) {
+  for (const [type, m] of Object.entries(EVENT_MARKERS)) {
+    if (!ruptures && (type === 'rupture' || type === 'repair')) continue;
     parts.push(marker(m.shape, lx, legendY + 10, 5));
     parts.push(`<text x="${lx + 10}" y="${legendY + 14}" font-size="11">${escapeXml(m.label)}</text>`);
     lx += 32 + m.label.length * 6;
   }
   parts.push(`<text x="20" y="${legendY + 34}" font-size="11">x: session · y: ${escapeXml(label)}${cutoff !== undefined ? ' · dashed line: cutoff' : ''}</text>`);
-  return svgDocument(width, height, title, `Score trajectories of ${panels.length} clients flagged for attention, with ruptures, repairs and sudden changes marked.`, parts.join('\n'));
+  return svgDocument(width, height, title, `Score trajectories of ${panels.length} clients flagged for attention, with ${ruptures ? 'ruptures, repairs and ' : ''}sudden changes marked.`, parts.join('\n'));
 }

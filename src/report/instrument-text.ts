@@ -1,5 +1,6 @@
 /** Text renderings of instruments for `rapport instruments list|show`. Pure: they return strings. */
 import type { Instrument, Scale } from '../instrument/types.js';
+import { printable } from './format.js';
 
 /** Fixed-width table; the last column is not padded. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -16,10 +17,10 @@ export function scaleRange(inst: Instrument, scale: Scale): [number, number] {
 }
 
 export function renderInstrumentList(instruments: readonly Instrument[]): string {
-  return renderTable(
+  return printable(renderTable(
     ['id', 'items', 'scales', 'key', 'name'],
     instruments.map((i) => [i.id, String(i.items.length), i.scales.map((s) => s.id).join(','), i.keyStatus ?? '-', i.name]),
-  );
+  ));
 }
 
 export function instrumentSummaryJson(i: Instrument) {
@@ -96,5 +97,5 @@ export function renderInstrumentDetail(inst: Instrument, origin: string): string
     out.push('', 'sources:');
     for (const s of inst.sources) out.push(wrap(`- ${s}`, '  '));
   }
-  return out.join('\n') + '\n';
+  return printable(`${out.join('\n')}\n`);
 }

@@ -4,6 +4,7 @@
  */
 import { toCsv } from './csv.js';
 import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
+import { escapeMarkdown } from './document.js';
 import { formatNumber } from './format.js';
 
 export const SCALE_FIELDS = [
@@ -132,45 +133,44 @@ export function apa(x: number | null | undefined, digits = 2): string {
 }
 
 const fixed = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
-const escapeMd = (s: string): string => s.replace(/\|/g, '\\|');
 
 export function renderReliabilityMarkdown(report: ReliabilityReport, missing: string): string {
-  const out: string[] = [`# Reliability: ${escapeMd(report.input)}`, ''];
+  const out: string[] = [`# Reliability: ${escapeMarkdown(report.input)}`, ''];
   const boot = report.scales.find((s) => s.result.bootstrap)?.result.bootstrap;
-  const byHead = report.by ? ` | ${escapeMd(report.by)}` : '';
+  const byHead = report.by ? ` | ${escapeMarkdown(report.by)}` : '';
   out.push(`| Instrument | Scale${byHead} | n | k | α | 95% CI (Feldt) | ω total${boot ? ' | α 95% CI (bootstrap) | ω 95% CI (bootstrap)' : ''} | mean r |`);
   out.push(`|---|---|${report.by ? '---|' : ''}---:|---:|---:|---|---:|${boot ? '---|---|' : ''}---:|`);
   for (const s of report.scales) {
     const a = s.result.alpha;
     const b = s.result.bootstrap;
     out.push(
-      `| ${s.instrument.id} | ${s.scaleId}${report.by ? ` | ${escapeMd(s.group ?? '')}` : ''} | ${a.n} | ${a.k} | ${apa(a.raw)} | [${apa(a.feldt[0])}, ${apa(a.feldt[1])}] | ${apa(s.result.omega.omega)}${
+      `| ${escapeMarkdown(s.instrument.id)} | ${escapeMarkdown(s.scaleId)}${report.by ? ` | ${escapeMarkdown(s.group ?? '')}` : ''} | ${a.n} | ${a.k} | ${apa(a.raw)} | [${apa(a.feldt[0])}, ${apa(a.feldt[1])}] | ${apa(s.result.omega.omega)}${
         boot ? ` | [${apa(b?.alpha[0])}, ${apa(b?.alpha[1])}] | [${apa(b?.omega[0])}, ${apa(b?.omega[1])}]` : ''
       } | ${apa(a.averageR)} |`,
     );
   }
   out.push('');
   for (const s of report.scales) {
-    const title = `${s.instrument.id} — ${s.scaleId}${report.by ? ` (${escapeMd(report.by)} = ${escapeMd(s.group ?? '')})` : ''}`;
+    const title = `${escapeMarkdown(s.instrument.id)} — ${escapeMarkdown(s.scaleId)}${report.by ? ` (${escapeMarkdown(report.by)} = ${escapeMarkdown(s.group ?? '')})` : ''}`;
     out.push(`## ${title}`, '');
     out.push('| Item | Column | n | M | SD | r (item–rest) | r (corrected) | α if deleted | missing |');
     out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
     s.result.alpha.items.forEach((it, j) => {
       const flag = it.rDrop < 0 ? ' ⚠' : it.dropped ? ' (no variance)' : '';
       out.push(
-        `| ${escapeMd(s.itemIds[j]!)}${flag} | ${escapeMd(s.itemColumns[j]!)} | ${it.n} | ${fixed(it.mean)} | ${fixed(it.sd)} | ${apa(it.rDrop)} | ${apa(it.rCor)} | ${apa(it.alphaIfDeleted)} | ${(it.missing * 100).toFixed(1)}% |`,
+        `| ${escapeMarkdown(s.itemIds[j]!)}${flag} | ${escapeMarkdown(s.itemColumns[j]!)} | ${it.n} | ${fixed(it.mean)} | ${fixed(it.sd)} | ${apa(it.rDrop)} | ${apa(it.rCor)} | ${apa(it.alphaIfDeleted)} | ${(it.missing * 100).toFixed(1)}% |`,
       );
     });
     out.push('');
-    for (const w of s.result.warnings) out.push(`> **Warning (${w.code}):** ${escapeMd(w.message)}`, '');
+    for (const w of s.result.warnings) out.push(`> **Warning (${w.code}):** ${escapeMarkdown(w.message)}`, '');
   }
   out.push('## Method', '');
   out.push(
-    `Cronbach's α, standardised α, Guttman's λ6 (G6, from squared multiple correlations), the average and median inter-item correlation, the signal-to-noise ratio and the item statistics were computed as in psych::alpha (psych 2.2.9), from ${
+    escapeMarkdown(`Cronbach's α, standardised α, Guttman's λ6 (G6, from squared multiple correlations), the average and median inter-item correlation, the signal-to-noise ratio and the item statistics were computed as in psych::alpha (psych 2.2.9), from ${
       missing === 'pairwise' ? 'covariances of pairwise-complete observations' : 'the complete cases only (listwise deletion)'
     }, after reverse-keying items as min + max − x. Rows with no answer on a scale were left out of that scale. The 95% interval labelled Feldt follows Feldt, Woodruff and Salih (1987) with n = the number of rows; the standard error (alpha_se) is Duhachek and Iacobucci's (2004), giving the Duhachek interval α ± 1.96·SE. ω is ${OMEGA_DESCRIPTION}.${
       boot ? ` Bootstrap intervals are 2.5th and 97.5th percentiles of ${boot.resamples} resamples of rows (seed ${boot.seed}).` : ''
-    }`,
+    }`),
   );
   out.push('');
   out.push('References: Cronbach (1951), Psychometrika 16, 297–334. Feldt, Woodruff & Salih (1987), Applied Psychological Measurement 11, 93–103. Duhachek & Iacobucci (2004), Journal of Applied Psychology 89, 792–808. McDonald (1999), Test Theory: A Unified Treatment. Revelle (2022), psych: Procedures for Psychological, Psychometric, and Personality Research, version 2.2.9.');

@@ -58,6 +58,9 @@ export interface AttentionRow {
   rci: number | null;
 }
 
+/** Whether ruptures were looked for in this measure (alliance measures only). */
+const lookedForRuptures = (r: TrajectoryReport): boolean => r.parameters.rupture_method !== null;
+
 const f2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(2));
 const count = <T>(xs: readonly T[], p: (x: T) => boolean): number => xs.reduce((a, x) => a + (p(x) ? 1 : 0), 0);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -79,7 +82,7 @@ export function attentionRows(m: MeasureTrajectories): AttentionRow[] {
       urgency += 3;
       reasons.push(`reliable deterioration (RCI ${f2(c.rci)})`);
     }
-    if (c.unresolved > 0 && (m.instrument.construct === undefined || m.instrument.construct === 'alliance')) {
+    if (c.unresolved > 0 && lookedForRuptures(r)) {
       urgency += 2;
       reasons.push(`${plural(c.unresolved, 'rupture')} not repaired, alliance still below its earlier level`);
     }
@@ -216,9 +219,10 @@ function trajectorySection(m: MeasureTrajectories, figures: Figure[]): Block[] {
       ['Fewer than 2 scores (no change)', String(count(cs, (c) => c.reliableChange === null))],
       ...(r.clinicalCutoff !== null ? [['Recovered (clinically significant)', String(count(cs, (c) => c.clinicalChange === 'recovered'))]] : []),
       ['Sudden gains / losses', `${events('sudden_gain')} / ${events('sudden_loss')}`],
-      ['Ruptures / repairs', `${events('rupture')} / ${events('repair')}`],
+      ...(lookedForRuptures(r) ? [['Ruptures / repairs', `${events('rupture')} / ${events('repair')}`]] : []),
     ],
   });
+  for (const w of res.warnings) blocks.push({ kind: 'warning', text: `${m.instrument.id} ${m.scaleId}: ${w}` });
   const attention = attentionRows(m);
   const flagged = attention.slice(0, 9);
   if (flagged.length > 0) {
@@ -228,8 +232,8 @@ function trajectorySection(m: MeasureTrajectories, figures: Figure[]): Block[] {
       return { label: a.client, observations: res.series[i]!, events: res.events.filter((e) => e.client === a.client), note: a.reasons[0]!.split(' (')[0]! };
     });
     const pfile = `figures/${m.instrument.id}-${m.scaleId}-flagged-clients.svg`;
-    figures.push({ file: pfile, svg: clientPanelsFigure(panels, range, label, `${m.instrument.id} ${m.scaleId}: clients who need attention`, r.clinicalCutoff ?? undefined) });
-    blocks.push({ kind: 'figure', file: pfile, svg: figures.at(-1)!.svg, caption: `Figure: trajectories of the ${flagged.length} most urgent clients (of ${attention.length} flagged) with ruptures (▼), repairs (○), sudden gains (△) and losses (◇) marked.` });
+    figures.push({ file: pfile, svg: clientPanelsFigure(panels, range, label, `${m.instrument.id} ${m.scaleId}: clients who need attention`, r.clinicalCutoff ?? undefined, lookedForRuptures(r)) });
+    blocks.push({ kind: 'figure', file: pfile, svg: figures.at(-1)!.svg, caption: `Figure: trajectories of the ${flagged.length} most urgent clients (of ${attention.length} flagged) with ${lookedForRuptures(r) ? 'ruptures (▼), repairs (○), ' : ''}sudden gains (△) and losses (◇) marked.` });
   }
   return blocks;
 }
@@ -265,11 +269,12 @@ function therapistSection(d: ReportData): Block[] {
       });
       if (c.icc.groups < 10) blocks.push({ kind: 'warning', text: `Only ${c.icc.groups} therapists: an ICC from fewer than 10 therapists is very imprecise; do not compare therapists on it.` });
     } else blocks.push({ kind: 'paragraph', text: 'The therapist ICC could not be estimated (no therapist column, fewer than 2 therapists, or one client per therapist).' });
+    const ruptures = lookedForRuptures(m.report);
     blocks.push({
       kind: 'table',
-      head: ['Therapist', 'Clients', 'Sessions', 'Mean score', 'Improved', 'Deteriorated', 'Ruptures', 'Repairs'],
+      head: ['Therapist', 'Clients', 'Sessions', 'Mean score', 'Improved', 'Deteriorated', ...(ruptures ? ['Ruptures', 'Repairs'] : [])],
       align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-      rows: m.report.result.therapists.map((t) => [t.therapist, String(t.clients), String(t.sessions), f2(t.meanScore), String(t.clientsImproved), String(t.clientsDeteriorated), String(t.ruptures), String(t.repairs)]),
+      rows: m.report.result.therapists.map((t) => [t.therapist, String(t.clients), String(t.sessions), f2(t.meanScore), String(t.clientsImproved), String(t.clientsDeteriorated), ...(ruptures ? [String(t.ruptures), String(t.repairs)] : [])]),
     });
   }
   return blocks;
@@ -291,11 +296,19 @@ function methodsSection(d: ReportData): Block[] {
     const p = m.report.parameters;
     blocks.push({
       kind: 'paragraph',
-      text: `${m.instrument.id} ${m.scaleId} (${m.report.higherIsBetter ? 'higher' : 'lower'} is better): reliable change followed Jacobson and Truax (1991) with SD = ${f2(c.rciSd)} (${c.rciSdSource}) and r = ${c.rciReliability.toFixed(3)} (${c.rciReliabilitySource}), so S_diff = ${f2(c.rciSdiff)} and a change of at least ${f2(c.rciCutoff)} points was reliable (|RCI| ≥ 1.96).${
+      text: `${m.instrument.id} ${m.scaleId} (${m.report.higherIsBetter ? 'higher' : 'lower'} is better): ${
+        c.rciReliability === null
+          ? `reliable change was not computed: ${m.report.reliabilityWarning ?? 'no usable reliability'}.`
+          : `reliable change followed Jacobson and Truax (1991) with SD = ${f2(c.rciSd)} (${c.rciSdSource}) and r = ${c.rciReliability.toFixed(3)} (${c.rciReliabilitySource}), so S_diff = ${f2(c.rciSdiff)} and a change of at least ${f2(c.rciCutoff)} points was reliable (|RCI| ≥ 1.96).`
+      }${
         m.report.clinicalCutoff !== null ? ` The clinical cutoff was ${m.report.clinicalCutoff} (a score equal to it counts as ${m.report.cutoffIsClinical ? '' : 'not '}clinical); recovered clients improved reliably and crossed it.` : ''
-      } Sudden gains and losses followed Tang and DeRubeis (1999) as implemented in suddengains 0.7.2 (Wiedemann et al.), with criterion 1 = ${f2(c.suddenGainCutoff)} points (${c.suddenGainCutoffSource}), criterion 2 = 25% of the pregain score and criterion 3 = a t-test of the 3 sessions before against the 3 after (α = .05, critical value adjusted for missing sessions). Ruptures were drops of at least ${
-        p.rupture_method === 'stiles' ? 'twice the client\'s own SD (Stiles et al., 2004)' : p.rupture_method === 'strauss' ? `one SD of all session-to-session changes (${f2(c.ruptureSdInter)}; Strauss et al., 2006)` : `the larger of twice the client's own SD and one SD of all session-to-session changes (${f2(c.ruptureSdInter)}; Gumz et al., 2012)`
-      }; a rupture was repaired when a score returned to the pre-rupture level within ${p.repair_window} observed sessions. The therapist ICC came from a random-intercept model fitted by REML to clients' mean scores (as lme4::lmer).`,
+      } Sudden gains and losses followed Tang and DeRubeis (1999) as implemented in suddengains 0.7.2 (Wiedemann et al.), with criterion 1 = ${f2(c.suddenGainCutoff)} points (${c.suddenGainCutoffSource}), criterion 2 = 25% of the pregain score and criterion 3 = a t-test of the 3 sessions before against the 3 after (α = .05, critical value adjusted for missing sessions).${
+        p.rupture_method === null
+          ? ' Alliance ruptures were not looked for: this is not an alliance measure.'
+          : ` Ruptures were drops of at least ${
+              p.rupture_method === 'stiles' ? 'twice the client\'s own SD (Stiles et al., 2004)' : p.rupture_method === 'strauss' ? `one SD of all session-to-session changes (${f2(c.ruptureSdInter)}; Strauss et al., 2006)` : `the larger of twice the client's own SD and one SD of all session-to-session changes (${f2(c.ruptureSdInter)}; Gumz et al., 2012)`
+            }; a rupture was repaired when a score returned to the pre-rupture level within ${p.repair_window} observed sessions.`
+      } The therapist ICC came from a random-intercept model fitted by REML to clients' mean scores (as lme4::lmer).`,
     });
   }
   blocks.push({

@@ -76,6 +76,7 @@ export function cohortObject(report: TrajectoryReport): Record<string, unknown> 
     rci_sd_source: c.rciSdSource,
     rci_reliability: nn(c.rciReliability),
     rci_reliability_source: c.rciReliabilitySource,
+    rci_reliability_warning: report.reliabilityWarning,
     rci_sdiff: nn(c.rciSdiff),
     rci_cutoff: nn(c.rciCutoff),
     sudden_gain_cutoff: nn(c.suddenGainCutoff),

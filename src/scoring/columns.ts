@@ -66,23 +66,39 @@ export function resolveItemColumns(header: readonly string[], instrument: Instru
   return indices;
 }
 
-/** Checks a --map file's content against the instruments in use: their entries must name existing items. */
+/**
+ * Checks a --map file's content against the instruments in use, with the codes a definition's
+ * problems get: a section for an instrument not given with -i (INSTRUMENT_UNKNOWN), an item the
+ * instrument does not have (INSTRUMENT_UNKNOWN_ITEM), two items read from one column
+ * (INSTRUMENT_DUPLICATE_COLUMN, counting the items the map leaves on their own columns).
+ */
 export function validateColumnMap(map: unknown, instruments: readonly Instrument[], file: string): ColumnMap {
-  const fail = (message: string, jsonPath: string) =>
-    inputError('MAP_INVALID', message, { location: { file, jsonPath }, hint: 'the map is { "<instrument id>": { "<item id>": "<column name>" } }' });
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw fail('a column map must be a JSON object', '$');
+  const fail = (code: string, message: string, jsonPath: string) =>
+    inputError(code, message, { location: { file, jsonPath }, hint: 'the map is { "<instrument id>": { "<item id>": "<column name>" } }, for the instruments given with -i' });
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw fail('MAP_INVALID', 'a column map must be a JSON object', '$');
   const out: ColumnMap = {};
   for (const [instId, items] of Object.entries(map)) {
     const inst = instruments.find((i) => i.id === instId);
-    // One map file may serve several commands: entries for instruments not scored now are left alone.
-    if (!inst) continue;
-    if (typeof items !== 'object' || items === null || Array.isArray(items)) throw fail(`"${instId}" must map item ids to column names`, `$[${JSON.stringify(instId)}]`);
+    const at = `$[${JSON.stringify(instId)}]`;
+    if (!inst) throw fail('INSTRUMENT_UNKNOWN', `the map has a section for "${instId}", which is not among the instruments given with -i (${instruments.map((i) => i.id).join(', ')})`, at);
+    if (typeof items !== 'object' || items === null || Array.isArray(items)) throw fail('MAP_INVALID', `"${instId}" must map item ids to column names`, at);
     const entries: Record<string, string> = {};
     for (const [itemId, column] of Object.entries(items as Record<string, unknown>)) {
-      const path = `$[${JSON.stringify(instId)}][${JSON.stringify(itemId)}]`;
-      if (!inst.items.some((it) => it.id === itemId)) throw fail(`${instId} has no item "${itemId}" (its items are ${inst.items.map((it) => it.id).join(', ')})`, path);
-      if (typeof column !== 'string' || column.trim() === '') throw fail(`the column for ${instId} item ${itemId} must be a non-empty string`, path);
+      const path = `${at}[${JSON.stringify(itemId)}]`;
+      if (!inst.items.some((it) => it.id === itemId)) throw fail('INSTRUMENT_UNKNOWN_ITEM', `${instId} has no item "${itemId}" (its items are ${inst.items.map((it) => it.id).join(', ')})`, path);
+      if (typeof column !== 'string' || column.trim() === '') throw fail('MAP_INVALID', `the column for ${instId} item ${itemId} must be a non-empty string`, path);
       entries[itemId] = column;
+    }
+    // Every item's column after the map: two items on one column would read one answer twice.
+    const reader = new Map<string, string>();
+    for (const item of inst.items) {
+      const column = entries[item.id] ?? item.column;
+      const other = reader.get(headerKey(column));
+      if (other !== undefined) {
+        const path = `${at}[${JSON.stringify(entries[item.id] !== undefined ? item.id : other)}]`;
+        throw fail('INSTRUMENT_DUPLICATE_COLUMN', `${instId} items ${other} and ${item.id} would both be read from column "${column}"`, path);
+      }
+      reader.set(headerKey(column), item.id);
     }
     out[instId] = entries;
   }

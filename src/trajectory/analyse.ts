@@ -16,13 +16,14 @@ export interface TrajectoryParameters {
   higherIsBetter: boolean;
   /** Given SD for the RCI, else the SD of the clients' first scores. */
   sd?: number;
-  /** The RCI's reliability and where it came from. */
-  reliability: number;
+  /** The RCI's reliability and where it came from; null when there is none usable (no RCI then). */
+  reliability: number | null;
   reliabilitySource: string;
   suddenGainCutoff?: number;
   clinicalCutoff?: number;
   cutoffIsClinical: boolean;
-  ruptureMethod: RuptureMethod;
+  /** Look for alliance ruptures and repairs (alliance measures only): the method, or null not to. */
+  ruptureMethod: RuptureMethod | null;
   repairWindow: number;
 }
 
@@ -45,8 +46,9 @@ export interface ClientTrajectory extends ClientSummary {
   rci: number | null;
   reliableChange: ReliableChange | null;
   clinicalChange: ClinicalChange | null;
-  ruptures: number;
-  repairs: number;
+  /** Null when ruptures were not looked for (a measure that is not of the alliance). */
+  ruptures: number | null;
+  repairs: number | null;
   suddenGains: number;
   suddenLosses: number;
   /** Ruptures not repaired within the window and still below the pre-rupture level at the last score. */
@@ -60,14 +62,14 @@ export interface TherapistSummary {
   meanScore: number | null;
   clientsImproved: number;
   clientsDeteriorated: number;
-  ruptures: number;
-  repairs: number;
+  ruptures: number | null;
+  repairs: number | null;
 }
 
 export interface Cohort {
   rciSd: number | null;
   rciSdSource: string;
-  rciReliability: number;
+  rciReliability: number | null;
   rciReliabilitySource: string;
   rciSdiff: number | null;
   rciCutoff: number | null;
@@ -94,6 +96,9 @@ export interface TrajectoryResult {
 
 const byId = naturalOrder;
 
+/** A client's rupture counts when ruptures are not looked for. */
+const NO_RUPTURES = { events: [] as RuptureEvent[], ruptures: null, repairs: null, unresolved: 0 };
+
 /**
  * `rows`: the administrations, as objects or as a table (src/trajectory/table.ts); `built`: their
  * series when the caller already built them (buildSeries(rows)).
@@ -106,12 +111,12 @@ export function analyseTrajectories(rows: readonly Administration[] | AdminTable
 
   const firstScores = series.filter((s) => s.observations.length > 0).map((s) => s.observations[0]!.score);
   const rciSd = p.sd ?? (firstScores.length >= 2 ? sampleStandardDeviation(firstScores) : null);
-  const rciSdiff = rciSd === null ? null : standardErrorOfDifference(rciSd, p.reliability);
-  if (rciSdiff === null) warnings.push('the RCI needs an SD: fewer than 2 clients have a score, and no --sd was given');
+  const rciSdiff = rciSd === null || p.reliability === null ? null : standardErrorOfDifference(rciSd, p.reliability);
+  if (rciSd === null) warnings.push('the RCI needs an SD: fewer than 2 clients have a score, and no --sd was given');
   const suddenGainCutoff = p.suddenGainCutoff ?? (rciSdiff === null ? null : RCI_Z * rciSdiff);
 
   const sessionGrid = (rows instanceof AdminTable ? rows : AdminTable.of(rows)).sessionRange();
-  const sdInter = pooledDifferenceSd(series.map((s) => s.observations));
+  const sdInter = p.ruptureMethod === null ? null : pooledDifferenceSd(series.map((s) => s.observations));
 
   const events: TrajectoryEvent[] = [];
   const clients: ClientTrajectory[] = series.map((s: ClientSeries) => {
@@ -140,7 +145,7 @@ export function analyseTrajectories(rows: readonly Administration[] | AdminTable
         }
       }
     }
-    const rup = findRuptures(s.observations, { method: p.ruptureMethod, sdInter, higherIsBetter: p.higherIsBetter, repairWindow: p.repairWindow });
+    const rup = p.ruptureMethod === null ? NO_RUPTURES : findRuptures(s.observations, { method: p.ruptureMethod, sdInter, higherIsBetter: p.higherIsBetter, repairWindow: p.repairWindow });
     clientEvents.push(...rup.events.map((e: RuptureEvent) => ({ client: s.client, session: e.session, type: e.type, before: e.before, after: e.after, magnitude: e.magnitude })));
     clientEvents.sort((a, b) => a.session - b.session);
     events.push(...clientEvents);
@@ -174,8 +179,8 @@ export function analyseTrajectories(rows: readonly Administration[] | AdminTable
       meanScore: scores.length > 0 ? mean(scores) : null,
       clientsImproved: cs.filter((c) => c.reliableChange === 'improved').length,
       clientsDeteriorated: cs.filter((c) => c.reliableChange === 'deteriorated').length,
-      ruptures: cs.reduce((a, c) => a + c.ruptures, 0),
-      repairs: cs.reduce((a, c) => a + c.repairs, 0),
+      ruptures: p.ruptureMethod === null ? null : cs.reduce((a, c) => a + c.ruptures!, 0),
+      repairs: p.ruptureMethod === null ? null : cs.reduce((a, c) => a + c.repairs!, 0),
     };
   });
 

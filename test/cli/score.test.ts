@@ -111,7 +111,7 @@ describe('score options', () => {
     const map = write(dir, 'map.json', JSON.stringify({ 'wai-sr': { '13': 'x' } }));
     const r = await runCli(['score', SAMPLE, '-i', 'wai-sr', '--map', map]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('[MAP_INVALID]');
+    expect(r.stderr).toContain('[INSTRUMENT_UNKNOWN_ITEM]');
     expect(r.stderr).toContain('$["wai-sr"]["13"]');
   });
 

@@ -14,7 +14,7 @@ describe('trajectories on the sample (ORS)', async () => {
 
   it('writes the five files, and nothing else', () => {
     expect(r.code, r.stderr).toBe(0);
-    expect(listDir(dir)).toEqual(['cohort.json', 'events.csv', 'problems.csv', 'therapists.csv', 'trajectories.csv']);
+    expect(listDir(dir)).toEqual(['.rapport-manifest.json', 'cohort.json', 'events.csv', 'problems.csv', 'therapists.csv', 'trajectories.csv']);
   });
   it('trajectories.csv has the contract columns, with clinical_change because the ORS has a cutoff', () => {
     const header = readFileSync(join(dir, 'trajectories.csv'), 'utf8').split('\n')[0]!.split(',');
@@ -40,7 +40,8 @@ describe('trajectories on the sample (ORS)', async () => {
     for (const k of ['rci_sd', 'rci_reliability', 'rci_sdiff', 'rci_cutoff', 'sudden_gain_cutoff', 'rupture_sd_inter', 'icc_therapist', 'var_therapist', 'var_residual', 'n_clients', 'n_therapists']) expect(c, k).toHaveProperty(k);
     expect(c.rci_reliability_source).toMatch(/first valid administration/);
     const sessions = readCsvObjects(SAMPLE).map((row) => Number(row.session));
-    expect(c.parameters).toMatchObject({ rupture_method: 'gumz', repair_window: 3, clinical_cutoff: 25, cutoff_is_clinical: true, session_grid: [Math.min(...sessions), Math.max(...sessions)] });
+    // The ORS is an outcome measure: ruptures (alliance events) are not looked for.
+    expect(c.parameters).toMatchObject({ rupture_method: null, repair_window: null, clinical_cutoff: 25, cutoff_is_clinical: true, session_grid: [Math.min(...sessions), Math.max(...sessions)] });
   });
   it('reports the duplicated administration with both lines (never silently)', () => {
     const problems = readCsvObjects(join(dir, 'problems.csv')).filter((p) => p.code === 'DUPLICATE_SESSION');

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteBuilder } from '../../src/io/write.js';
+import { ByteBuilder } from '../../src/output/bytes.js';
 import { formatNumber } from '../../src/report/format.js';
 
 describe('ByteBuilder.number', () => {

@@ -72,8 +72,8 @@ describe('every export variant gives the same trajectories as clean.csv', async 
   };
   const clean = await run('clean.csv');
   it.each([
-    ['qualtrics.csv', ['--map', `${F}/qualtrics-map.json`], 'qualtrics'],
-    ['qualtrics.csv', ['--map', `${F}/qualtrics-map.json`, '--preset', 'qualtrics'], 'qualtrics'],
+    ['qualtrics.csv', ['--map', `${F}/qualtrics-map-wai-sr.json`], 'qualtrics'],
+    ['qualtrics.csv', ['--map', `${F}/qualtrics-map-wai-sr.json`, '--preset', 'qualtrics'], 'qualtrics'],
     ['redcap-repeat.csv', [], 'redcap'],
     ['redcap-events.csv', [], 'redcap'],
     ['redcap-events.csv', ['--event-map', `${F}/redcap-events-map.json`], 'redcap'],

@@ -2,11 +2,12 @@
  * `rapport report` end to end on the sample: the files, the links in report.md, a self-contained
  * HTML, and numbers equal to what the score, reliability and trajectories commands give.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { readCsvObjects } from '../helpers/csv.js';
+import { renderedText } from '../helpers/markdown.js';
 import { listDir, tempDir } from '../helpers/tmp.js';
 
 const SAMPLE = 'fixtures/sample/sessions.csv';
@@ -18,7 +19,7 @@ describe('report on the sample data', async () => {
 
   it('writes every file, and nothing else is left next to it', () => {
     expect(r.code, r.stderr).toBe(0);
-    expect(listDir(dir)).toEqual(['cohort.json', 'events.csv', 'figures', 'items.csv', 'problems.csv', 'reliability.csv', 'report.html', 'report.md', 'scores.csv', 'therapists.csv', 'trajectories.csv']);
+    expect(listDir(dir)).toEqual(['.rapport-manifest.json', 'cohort.json', 'events.csv', 'figures', 'items.csv', 'problems.csv', 'reliability.csv', 'report.html', 'report.md', 'scores.csv', 'therapists.csv', 'trajectories.csv']);
     expect(listDir(join(dir, 'figures'))).toEqual([
       'ors-total-by-session.svg', 'ors-total-distribution.svg', 'ors-total-flagged-clients.svg',
       'wai-sr-total-by-session.svg', 'wai-sr-total-distribution.svg', 'wai-sr-total-flagged-clients.svg',
@@ -42,20 +43,23 @@ describe('report on the sample data', async () => {
 
   it('has the sections a reader needs', () => {
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    const text = renderedText(md);
     for (const h of ['## Data', '## Clients who need attention', '## Working Alliance Inventory', '### Reliability', '### Item statistics', '### Trajectories: wai-sr total', '## Therapists', '## Methods']) expect(md).toContain(h);
-    expect(md).toContain('DUPLICATE_SESSION');
-    expect(md).toMatch(/Therapist ICC = 0\.121/);
-    expect(md).toContain('Jacobson, N. S., & Truax, P. (1991)');
+    expect(text).toContain('DUPLICATE_SESSION');
+    expect(text).toMatch(/Therapist ICC = 0\.121/);
+    expect(text).toContain('Jacobson, N. S., & Truax, P. (1991)');
   });
 
   it('scores.csv is exactly what `rapport score` writes', async () => {
     const s = await runCli(['score', SAMPLE, '-i', 'wai-sr,ors']);
+    expect(s.code, s.stderr).toBe(0);
     expect(readFileSync(join(dir, 'scores.csv'), 'utf8')).toBe(s.stdout);
   });
 
   it('reliability.csv and items.csv are exactly what `rapport reliability` writes', async () => {
     const d = tempDir();
     const rel = await runCli(['reliability', SAMPLE, '-i', 'wai-sr,ors', '--items-out', join(d, 'items.csv')]);
+    expect(rel.code, rel.stderr).toBe(0);
     expect(readFileSync(join(dir, 'reliability.csv'), 'utf8')).toBe(rel.stdout);
     expect(readFileSync(join(dir, 'items.csv'), 'utf8')).toBe(readFileSync(join(d, 'items.csv'), 'utf8'));
   });
@@ -98,28 +102,22 @@ describe('report folder safety', () => {
     expect(r.code).toBe(3);
     expect(readdirSync(parent)).toEqual([]);
   });
-  it('replaces an earlier report in place', async () => {
+  it('replaces an earlier report in place, keeping the folder\'s mode', async () => {
     const parent = tempDir();
     const out = join(parent, 'out');
-    mkdirSync(join(out, 'figures'), { recursive: true });
-    writeFileSync(join(out, 'report.md'), 'old');
     expect((await runCli(['report', SAMPLE, '-i', 'ors', '-o', out])).code).toBe(0);
+    chmodSync(out, 0o750);
+    const second = await runCli(['report', SAMPLE, '-i', 'ors', '-o', out, '--rupture-method', 'stiles']);
+    expect(second.code, second.stderr).toBe(0);
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/^# rapport report/);
+    expect(statSync(out).mode & 0o777).toBe(0o750);
     expect(readdirSync(parent)).toEqual(['out']);
-  });
-  it('refuses a folder that holds something else', async () => {
-    const parent = tempDir();
-    writeFileSync(join(parent, 'thesis.docx'), 'precious');
-    const r = await runCli(['report', SAMPLE, '-i', 'ors', '-o', parent]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('[REPORT_DIR_NOT_EMPTY]');
-    expect(readdirSync(parent)).toEqual(['thesis.docx']);
   });
   it('reads standard input', async () => {
     const out = join(tempDir(), 'out');
     const r = await runCli(['report', '-', '-i', 'ors', '-o', out], { stdin: readFileSync(SAMPLE, 'utf8') });
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('# rapport report: <stdin>');
+    expect(renderedText(readFileSync(join(out, 'report.md'), 'utf8'))).toContain('rapport report: <stdin>');
   });
 });
 
@@ -127,7 +125,7 @@ describe('--pseudonymize', () => {
   const ids = new Set(readCsvObjects(SAMPLE).flatMap((r) => [r.client_id!, r.therapist_id!]));
   const build = async (salt: string) => {
     const out = join(tempDir(), 'out');
-    const r = await runCli(['report', SAMPLE, '-i', 'wai-sr,ors', '-o', out, '--pseudonymize', '--salt', salt]);
+    const r = await runCli(['report', SAMPLE, '-i', 'wai-sr,ors', '-o', out, '--pseudonymize', '--salt', `${salt}-0123456789abcdef`]);
     expect(r.code, r.stderr).toBe(0);
     return out;
   };
@@ -151,9 +149,22 @@ describe('--pseudonymize', () => {
     expect(new Set(a).size).toBe(300); // 300 clients, each on two measures
     expect(c.filter((x) => a.includes(x))).toEqual([]);
   });
-  it('warns when no salt is given', async () => {
-    const r = await runCli(['report', SAMPLE, '-i', 'ors', '-o', join(tempDir(), 'o'), '--pseudonymize']);
-    expect(r.stderr).toMatch(/without --salt/);
+  it('refuses to run without a salt, or with a short one, and says how to make one (exit 2)', async () => {
+    for (const extra of [[], ['--salt', ''], ['--salt', 'short']]) {
+      const out = join(tempDir(), 'o');
+      const r = await runCli(['report', SAMPLE, '-i', 'ors', '-o', out, '--pseudonymize', ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/\[SALT_(REQUIRED|TOO_SHORT)\]/);
+      expect(r.stderr).toContain('openssl rand');
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+  it('reads the salt from --salt-file', async () => {
+    const d = tempDir();
+    writeFileSync(join(d, 'salt'), 'a-long-secret-from-a-file\n');
+    const r = await runCli(['report', SAMPLE, '-i', 'ors', '-o', join(d, 'o'), '--pseudonymize', '--salt-file', join(d, 'salt')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readCsvObjects(join(d, 'o', 'scores.csv'))[0]!.client_id).toMatch(/^C-[0-9A-F]{12}$/);
   });
 });
 
@@ -177,6 +188,7 @@ describe('terminal progress', () => {
   });
   it('shows none when stderr is not a terminal', async () => {
     const r = await runCli(['report', big, '-i', 'ors', '-o', join(tempDir(), 'o')]);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('\r');
   });
 });

@@ -1,0 +1,33 @@
+/**
+ * The series rules in their plain definition (README "Definitions"), written without any of the
+ * shortcuts of src/trajectory: the independent reference the series code is tested against.
+ */
+import type { Administration, BuiltSeries } from '../../src/trajectory/series.js';
+
+/** The definition: group by client, then by session; duplicates out; therapist = most rows, first on a tie. */
+export function referenceSeries(rows: readonly Administration[]): BuiltSeries {
+  const out: BuiltSeries = { series: [], duplicates: [], multiTherapist: [] };
+  const clients = [...new Set(rows.map((r) => r.client))];
+  for (const client of clients) {
+    const list = rows.filter((r) => r.client === client);
+    const sessions = [...new Set(list.map((r) => r.session))];
+    const observations: Array<{ session: number; score: number }> = [];
+    let first: Administration | null = null;
+    for (const session of sessions) {
+      const admins = list.filter((r) => r.session === session);
+      if (admins.length > 1) out.duplicates.push({ client, session, lines: admins.map((a) => a.line) });
+      else if (admins[0]!.score !== null) {
+        observations.push({ session, score: admins[0]!.score });
+        if (first === null || session < first.session) first = admins[0]!;
+      }
+    }
+    observations.sort((a, b) => a.session - b.session);
+    const therapists = [...new Set(list.map((r) => r.therapist).filter((t) => t !== ''))];
+    const count = (t: string) => list.filter((r) => r.therapist === t).length;
+    const therapist = therapists.reduce((best, t) => (best === '' || count(t) > count(best) ? t : best), '');
+    if (therapists.length > 1) out.multiTherapist.push(client);
+    out.series.push({ client, therapist, observations, administrations: list.length, first });
+  }
+  return out;
+}
+
