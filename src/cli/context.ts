@@ -43,3 +43,8 @@ export function renderError(err: RapportError, color: ChalkInstance): string {
   if (err.hint) lines.push(`  ${color.cyan('hint:')} ${printableStyled(err.hint)}`);
   return `${lines.join('\n')}\n`;
 }
+
+/** Each command's action returns its exit code through this holder. */
+export interface RunState {
+  exitCode: number;
+}

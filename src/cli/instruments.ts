@@ -5,8 +5,7 @@ import { loadBundled, loadInstrument } from '../instrument/catalogue.js';
 import { checkInstrumentFile, formatProblems } from '../instrument/load.js';
 import { instrumentSummaryJson, renderInstrumentDetail, renderInstrumentList } from '../report/instrument-text.js';
 import { printable } from '../report/format.js';
-import type { CliContext } from './context.js';
-import type { RunState } from './main.js';
+import type { CliContext, RunState } from './context.js';
 
 export function registerInstrumentsCommand(program: Command, ctx: CliContext, state: RunState): void {
   const cmd = program.command('instruments').description('List, show and validate instrument definitions.');

@@ -7,7 +7,7 @@ import { EXIT, RapportError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { exitCleanlyOnSignals } from '../output/cleanup.js';
 import { isBrokenPipe } from '../output/sink.js';
-import { type CliContext, type CliIO, createContext, renderError } from './context.js';
+import { type CliContext, type CliIO, createContext, renderError, type RunState } from './context.js';
 import { registerInstrumentsCommand } from './instruments.js';
 import { registerReliabilityCommand } from './reliability.js';
 import { registerScoreCommand } from './score.js';
@@ -22,11 +22,6 @@ Exit codes:
   3  unusable input (file cannot be parsed, unknown or invalid instrument, missing columns)
   4  internal error (a bug: please report it with the command you ran)`;
 
-
-/** Each command's action returns its exit code through this holder. */
-export interface RunState {
-  exitCode: number;
-}
 
 export function buildProgram(ctx: CliContext, state: RunState): Command {
   const program = new Command('rapport')

@@ -3,8 +3,11 @@ import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { inputError, usageError } from '../errors.js';
-import { type Preset, validateEventMap } from '../io/presets.js';
-import type { ReadOptions } from '../io/table.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { type ColumnMap, validateColumnMap } from '../scoring/columns.js';
+import type { CliContext } from './context.js';
+import { type Preset, validateEventMap } from '../input/presets.js';
+import type { ReadOptions } from '../input/table.js';
 import type { MissingMode } from '../reliability/analyse.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 
@@ -116,20 +119,6 @@ export function parseReadOptions(o: ReadOptionValues): ReadOptions {
   };
 }
 
-export interface ThreadsOptionValues {
-  threads?: string;
-}
-
-/** --threads: read a large file in two parts at once (src/parallel). */
-export function addThreadsOption(cmd: Command): Command {
-  return cmd.option('--threads <n>', 'read the file in n parts at once: 1 or 2 (default: 2 for UTF-8 files of 32 MB or more on a machine with 2+ cores)');
-}
-
-export function parseThreadsOption(o: ThreadsOptionValues): { threads?: number } {
-  const threads = parseNumberOption(o.threads, '--threads', (x) => x === 1 || x === 2, '1 or 2');
-  return threads === undefined ? {} : { threads };
-}
-
 export interface PresetOptionValues {
   preset?: string;
   eventMap?: string;
@@ -161,3 +150,34 @@ export async function parsePresetOptions(o: PresetOptionValues): Promise<{ prese
   }
   return { ...(o.preset === undefined ? {} : { preset: o.preset as Preset }), ...(eventMap ? { eventMap } : {}) };
 }
+
+export function parseDigits(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 15) throw usageError('BAD_DIGITS', `--digits must be a whole number from 0 to 15, not "${value}"`);
+  return Number(value);
+}
+
+export async function readColumnMap(path: string, instruments: readonly LoadedInstrument[]): Promise<ColumnMap> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw inputError('MAP_NOT_FOUND', `cannot read the column map ${path}`, { location: { file: path } });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw inputError('MAP_INVALID', `${path} is not valid JSON: ${(err as Error).message}`, { location: { file: path } });
+  }
+  return validateColumnMap(value, instruments.map((l) => l.instrument), path);
+}
+
+export function warnProvisional(ctx: CliContext, instruments: readonly LoadedInstrument[]): void {
+  for (const { instrument: i } of instruments) {
+    if (i.keyStatus === 'provisional') {
+      ctx.warn(`${i.id} is scored with a provisional key (not verified in two independent sources); check it against your form: rapport instruments show ${i.id}`);
+    }
+  }
+}
+

@@ -16,6 +16,7 @@ export function createProgress(ctx: CliContext, totalBytes: number, minBytes = 1
   if (!ctx.stderrIsTTY || totalBytes < minBytes) return NONE;
   let name = '';
   let last = 0;
+  let done0 = 0;
   let drawn = false;
   const width = 30;
   const draw = (done: number, total: number) => {
@@ -28,9 +29,10 @@ export function createProgress(ctx: CliContext, totalBytes: number, minBytes = 1
   return {
     phase(n) {
       name = n;
-      draw(0, 1);
+      draw(done0, totalBytes);
     },
     update(done, total) {
+      done0 = done;
       const now = Date.now();
       if (now - last < 100 && done < total) return;
       last = now;

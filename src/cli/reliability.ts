@@ -5,12 +5,10 @@ import { loadInstruments } from '../instrument/catalogue.js';
 import { writeAll } from '../output/sink.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
-import type { CliContext } from './context.js';
-import { addReadOptions, addReliabilityOptions, addThreadsOption, parseReadOptions, parseReliabilityOptions, parseThreadsOption, type ReadOptionValues, type ReliabilityOptionValues, type ThreadsOptionValues } from './options.js';
-import type { RunState } from './main.js';
-import { parseDigits, readColumnMap, warnProvisional } from './score.js';
+import type { CliContext, RunState } from './context.js';
+import { addReadOptions, addReliabilityOptions, parseReadOptions, parseReliabilityOptions, type ReadOptionValues, type ReliabilityOptionValues , parseDigits, readColumnMap, warnProvisional } from './options.js';
 
-interface ReliabilityOptions extends ReliabilityOptionValues, ReadOptionValues, ThreadsOptionValues {
+interface ReliabilityOptions extends ReliabilityOptionValues, ReadOptionValues {
   instruments: string;
   scale?: string;
   by?: string;
@@ -55,9 +53,8 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
     .addHelpText('after', HELP);
   addReliabilityOptions(cmd);
   addReadOptions(cmd);
-  addThreadsOption(cmd);
   cmd.action(async (file: string, opts: ReliabilityOptions) => {
-      const { runReliabilityJob } = await import('../jobs/reliability.js');
+      const { runReliabilityJob } = await import('../pipeline/reliability.js');
       const { toCsv } = await import('../report/csv.js');
       if (!['csv', 'json', 'md'].includes(opts.format)) throw usageError('BAD_FORMAT', `--format must be csv, json or md, not "${opts.format}"`);
       const { missing, boot, seed, seedGiven } = parseReliabilityOptions(opts);
@@ -72,7 +69,7 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
         { option: '--errors', path: opts.errors },
       ];
       const report = await runReliabilityJob(
-        { input: file, instruments, map, scale: opts.scale, missing, boot, seed, by: opts.by, outputs, read: parseReadOptions(opts), ...parseThreadsOption(opts) },
+        { input: file, instruments, map, scale: opts.scale, missing, boot, seed, by: opts.by, outputs, read: parseReadOptions(opts) },
         ctx.stdin,
       );
 

@@ -3,14 +3,12 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { inputError, usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
-import type { CliContext } from './context.js';
-import type { RunState } from './main.js';
+import type { CliContext, RunState } from './context.js';
 import { VERSION } from '../version.js';
-import { addPresetOptions, addReadOptions, addReliabilityOptions, addThreadsOption, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseThreadsOption, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type ThreadsOptionValues, type TrajectoryOptionValues } from './options.js';
+import { addPresetOptions, addReadOptions, addReliabilityOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type TrajectoryOptionValues , parseDigits, readColumnMap, warnProvisional } from './options.js';
 import { createProgress } from './progress.js';
-import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues, ReadOptionValues, PresetOptionValues, ThreadsOptionValues {
+interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues, ReadOptionValues, PresetOptionValues {
   instruments: string;
   output: string;
   map?: string;
@@ -80,9 +78,8 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
   addTrajectoryOptions(cmd, ' (one instrument only)');
   addPresetOptions(cmd);
   addReadOptions(cmd);
-  addThreadsOption(cmd);
   cmd.action(async (file: string, opts: ReportOptions) => {
-      const { runReportJob } = await import('../jobs/report.js');
+      const { runReportJob } = await import('../pipeline/report.js');
       const { apa } = await import('../report/reliability.js');
       const salt = await readSalt(opts);
       const { missing, boot, seed } = parseReliabilityOptions(opts);
@@ -101,9 +98,9 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
           {
             input: file, instruments, map, outDir: opts.output, ...trajectory, ...presets, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false,
             pseudonymize: opts.pseudonymize === true, salt: salt ?? '', missing, boot, seed, scale: opts.scale,
-            digits, version: VERSION, ...parseThreadsOption(opts),
+            digits, version: VERSION,
             onPhase: (p) => progress.phase(p),
-            onProgress: (b, t) => progress.update(b, t),
+            onProgress: (b) => progress.update(b, total),
           },
           { stdin: ctx.stdin, stdout: ctx.stdout },
         );

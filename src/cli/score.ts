@@ -1,17 +1,13 @@
 /** `rapport score`: options -> the streaming score job -> a summary on stderr and an exit code. */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { EXIT, inputError, usageError } from '../errors.js';
+import { EXIT, usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
-import type { LoadedInstrument } from '../instrument/types.js';
-import type { Dialect, SkippedRow } from '../io/table.js';
-import { runScoreJob, type ScoreSummary } from '../jobs/score.js';
-import { type ColumnMap, validateColumnMap } from '../scoring/columns.js';
-import type { CliContext } from './context.js';
-import { addReadOptions, addThreadsOption, parseReadOptions, parseThreadsOption, type ReadOptionValues, type ThreadsOptionValues } from './options.js';
-import type { RunState } from './main.js';
+import type { Dialect, SkippedRow } from '../input/table.js';
+import { runScoreJob, type ScoreSummary } from '../pipeline/score.js';
+import type { CliContext, RunState } from './context.js';
+import { addReadOptions, parseDigits, parseReadOptions, readColumnMap, type ReadOptionValues, warnProvisional } from './options.js';
 
-interface ScoreOptions extends ReadOptionValues, ThreadsOptionValues {
+interface ScoreOptions extends ReadOptionValues {
   instruments: string;
   output?: string;
   map?: string;
@@ -32,28 +28,6 @@ Examples:
   $ rapport score export.csv -i ./my-scale.json --map columns.json --digits 2
   $ cat export.csv | rapport score - -i srs --format json | jq '.[0]'`;
 
-export function parseDigits(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) > 15) throw usageError('BAD_DIGITS', `--digits must be a whole number from 0 to 15, not "${value}"`);
-  return Number(value);
-}
-
-export async function readColumnMap(path: string, instruments: readonly LoadedInstrument[]): Promise<ColumnMap> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw inputError('MAP_NOT_FOUND', `cannot read the column map ${path}`, { location: { file: path } });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (err) {
-    throw inputError('MAP_INVALID', `${path} is not valid JSON: ${(err as Error).message}`, { location: { file: path } });
-  }
-  return validateColumnMap(value, instruments.map((l) => l.instrument), path);
-}
-
 /** " (semicolon-separated, windows-1252, decimal commas; 2 Qualtrics header rows skipped)" — only what is not plain CSV. */
 export function describeInput(d: Dialect, skipped: readonly SkippedRow[]): string {
   const parts: string[] = [];
@@ -67,14 +41,6 @@ export function describeInput(d: Dialect, skipped: readonly SkippedRow[]): strin
   const extra = skipped.length > 0 ? `${skipped.length} Qualtrics header row${skipped.length === 1 ? '' : 's'} skipped (line${skipped.length === 1 ? '' : 's'} ${skipped.map((x) => x.line).join(', ')})` : '';
   const all = [parts.join(', '), extra].filter((x) => x !== '').join('; ');
   return all ? ` (${all})` : '';
-}
-
-export function warnProvisional(ctx: CliContext, instruments: readonly LoadedInstrument[]): void {
-  for (const { instrument: i } of instruments) {
-    if (i.keyStatus === 'provisional') {
-      ctx.warn(`${i.id} is scored with a provisional key (not verified in two independent sources); check it against your form: rapport instruments show ${i.id}`);
-    }
-  }
 }
 
 function renderSummary(ctx: CliContext, s: ScoreSummary, errorsPath: string | undefined): void {
@@ -106,7 +72,6 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
     .option('--format <format>', 'csv or json', 'csv')
     .addHelpText('after', SCORE_HELP);
   addReadOptions(cmd);
-  addThreadsOption(cmd);
   cmd.action(async (file: string, opts: ScoreOptions) => {
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       const digits = parseDigits(opts.digits);
@@ -115,7 +80,7 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       warnProvisional(ctx, instruments);
       const summary = await runScoreJob(
-        { input: file, instruments, map, output: opts.output, errors: opts.errors, format: opts.format, digits, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false, ...parseThreadsOption(opts) },
+        { input: file, instruments, map, output: opts.output, errors: opts.errors, format: opts.format, digits, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false },
         { stdin: ctx.stdin, stdout: ctx.stdout },
       );
       renderSummary(ctx, summary, opts.errors);

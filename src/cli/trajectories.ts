@@ -5,13 +5,11 @@ import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import { openOwnedFolder } from '../output/folder.js';
 import { writeAll } from '../output/sink.js';
-import type { CliContext } from './context.js';
-import { addPresetOptions, addReadOptions, addThreadsOption, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseThreadsOption, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ThreadsOptionValues, type TrajectoryOptionValues } from './options.js';
-import type { RunState } from './main.js';
+import type { CliContext, RunState } from './context.js';
+import { addPresetOptions, addReadOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type TrajectoryOptionValues , parseDigits, readColumnMap, warnProvisional } from './options.js';
 import { VERSION } from '../version.js';
-import { parseDigits, readColumnMap, warnProvisional } from './score.js';
 
-interface TrajectoryOptions extends TrajectoryOptionValues, ReadOptionValues, PresetOptionValues, ThreadsOptionValues {
+interface TrajectoryOptions extends TrajectoryOptionValues, ReadOptionValues, PresetOptionValues {
   instruments?: string;
   scale?: string;
   scoreColumn?: string;
@@ -57,11 +55,10 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
   addTrajectoryOptions(cmd);
   addPresetOptions(cmd);
   addReadOptions(cmd);
-  addThreadsOption(cmd);
   cmd.action(async (file: string, opts: TrajectoryOptions) => {
-      const { runTrajectoryJob } = await import('../jobs/trajectories.js');
+      const { runTrajectoryJob } = await import('../pipeline/trajectories.js');
       const { renderTrajectoryFiles, renderTrajectoryJson } = await import('../report/trajectories.js');
-      const { LEGACY_TRAJECTORIES } = await import('../jobs/trajectories.js');
+      const { LEGACY_TRAJECTORIES } = await import('../pipeline/trajectories.js');
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       if ((opts.instruments === undefined) === (opts.scoreColumn === undefined)) throw usageError('MEASURE_REQUIRED', 'give either -i <instrument> or --score-column <col>');
       if (opts.scoreColumn !== undefined && opts.higherIsBetter === opts.lowerIsBetter) throw usageError('DIRECTION_REQUIRED', 'with --score-column, say --higher-is-better or --lower-is-better');
@@ -96,8 +93,7 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
           ...trajectory,
           ...presets,
           read,
-          ...parseThreadsOption(opts),
-          outputs: opts.format === 'json' ? [{ option: '-o', path: opts.output ?? '-' }] : [],
+                    outputs: opts.format === 'json' ? [{ option: '-o', path: opts.output ?? '-' }] : [],
         },
         ctx.stdin,
       ).catch(async (err: unknown) => {

@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { inputError } from '../errors.js';
-import { nearestNames } from '../scoring/columns.js';
+import { nearestNames } from './names.js';
 import { readInstrumentFile } from './load.js';
 import type { LoadedInstrument } from './types.js';
 

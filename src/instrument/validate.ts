@@ -4,7 +4,7 @@
  * ids, min < max, ...). Pure. Every problem names its JSON path.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { normalizeLabel } from '../scoring/response.js';
+import { normalizeLabel } from './names.js';
 import { type DefinitionProblem, type Instrument, RESERVED_SCALE_IDS } from './types.js';
 import compiledValidator from './schema-validator.js';
 

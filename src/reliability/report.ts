@@ -1,6 +1,6 @@
 /** The results of a reliability run, as the renderers in src/report take them. */
 import type { Instrument } from '../instrument/types.js';
-import type { ItemProblem } from '../scoring/score.js';
+import type { ItemProblem } from '../scoring/batch.js';
 import type { ScaleReliability } from './analyse.js';
 
 export interface ScaleReport {

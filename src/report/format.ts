@@ -1,4 +1,5 @@
-/** Number formatting, the order of ids and terminal-safe text, shared by every renderer. Pure. */
+/** Number formatting and terminal-safe text, shared by every renderer. Pure. */
+export { naturalOrder } from '../instrument/names.js';
 
 /**
  * Text safe to print on a terminal: control characters (C0 but tab and line feed, DEL, C1, so no
@@ -18,18 +19,6 @@ const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066
  */
 export function printableStyled(text: string): string {
   return text.replace(/\u001b\[\d{1,2}m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (m) => (m.length > 1 ? m : ''));
-}
-
-let collatorCompare: ((a: string, b: string) => number) | undefined;
-
-/**
- * Ids and labels in natural order ("C2" before "C10"); one collator, far faster than localeCompare
- * per call. Made at the first comparison: building it takes ~30 ms, which commands that never sort
- * (score) need not pay at start-up.
- */
-export function naturalOrder(a: string, b: string): number {
-  collatorCompare ??= new Intl.Collator('en', { numeric: true }).compare;
-  return collatorCompare(a, b);
 }
 
 /**

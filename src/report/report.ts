@@ -5,8 +5,8 @@
  */
 import { naturalOrder } from './format.js';
 import type { Instrument } from '../instrument/types.js';
-import type { ScoreSummary } from '../jobs/score.js';
-import type { TrajectoryReport } from '../jobs/trajectories.js';
+import type { TrajectoryReport } from '../trajectory/measure.js';
+import type { InstrumentTally } from './score-rows.js';
 import type { ReliabilityReport } from '../reliability/report.js';
 import type { ClientTrajectory } from '../trajectory/analyse.js';
 import { type Block } from './document.js';
@@ -33,7 +33,7 @@ export interface ReportData {
   input: string;
   rows: number;
   instruments: Instrument[];
-  score: ScoreSummary;
+  score: { instruments: readonly InstrumentTally[] };
   reliability: ReliabilityReport;
   missing: string;
   measures: MeasureTrajectories[];

@@ -1,9 +1,21 @@
 /**
  * The rows `rapport score` writes: every input column unchanged, then per instrument
- * <prefix>_<scale>…, <prefix>_answered, <prefix>_status, <prefix>_problems. Pure.
+ * <prefix>_<scale>…, <prefix>_answered, <prefix>_status, <prefix>_problems; and the rows of its
+ * --errors file. Pure: scored batches in, bytes out (the caller writes them).
+ *
+ * A record of a UTF-8 comma file is copied as it was read, with its scores appended; the line
+ * kernel (src/kernels/lines.ts RowAssembler) writes a batch's rows at once where it can (one
+ * instrument, no problem, no cell that looks like a formula), the rest are written here. Either
+ * way the bytes are the same.
  */
 import { columnPrefix, type Instrument } from '../instrument/types.js';
-import type { InstrumentScore, ItemProblem } from '../scoring/score.js';
+import { FastBatch, FastRecord } from '../input/csv-batch.js';
+import type { RecordBatch, Row } from '../input/records.js';
+import { RowAssembler } from '../kernels/lines.js';
+import type { ItemProblem, PlanScores } from '../scoring/batch.js';
+import { type InstrumentStatus, STATUSES } from '../scoring/rules.js';
+import { ByteBuilder } from './bytes.js';
+import { csvField, escapeFormula, toCsv } from './csv.js';
 import { formatNumber, roundTo } from './format.js';
 
 /** The columns added for one instrument, in output order. */
@@ -12,39 +24,9 @@ export function addedColumns(instrument: Instrument): string[] {
   return [...instrument.scales.map((s) => `${p}_${s.id}`), `${p}_answered`, `${p}_status`, `${p}_problems`];
 }
 
-/** "wai3=7: 7 is outside the response scale 1–5 [RESPONSE_OUT_OF_RANGE]; …" */
+/** "wai3=7: RESPONSE_OUT_OF_RANGE; …" */
 export function renderProblemsCell(problems: readonly ItemProblem[]): string {
   return problems.map((p) => `${p.column}=${p.value.trim()}: ${p.code}`).join('; ');
-}
-
-export function renderScoreFields(score: InstrumentScore, digits?: number): string[] {
-  return [...score.scales.map((s) => formatNumber(s, digits)), String(score.answered), score.status, renderProblemsCell(score.problems)];
-}
-
-/** One row as a JSON object: input cells as strings, scores as numbers or null, problems as objects. */
-export function renderScoreJson(
-  header: readonly string[],
-  fields: readonly string[],
-  instruments: readonly Instrument[],
-  scores: readonly InstrumentScore[],
-  digits?: number,
-): Record<string, unknown> {
-  const row: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  header.forEach((h, i) => {
-    row[h] = fields[i] ?? '';
-  });
-  instruments.forEach((inst, k) => {
-    const score = scores[k]!;
-    const p = columnPrefix(inst.id);
-    inst.scales.forEach((s, j) => {
-      const v = score.scales[j];
-      row[`${p}_${s.id}`] = v === null || v === undefined ? null : digits === undefined ? v : roundTo(v, digits);
-    });
-    row[`${p}_answered`] = score.answered;
-    row[`${p}_status`] = score.status;
-    row[`${p}_problems`] = score.problems.map((q) => ({ item: q.itemId, column: q.column, value: q.value, code: q.code, message: q.message }));
-  });
-  return row;
 }
 
 /** Header of the --errors file; one row per problem. */
@@ -52,4 +34,197 @@ export const PROBLEM_COLUMNS = ['line', 'column', 'value', 'code', 'message', 'i
 
 export function renderProblemRows(line: number, instrumentId: string, problems: readonly ItemProblem[]): string[][] {
   return problems.map((p) => [String(line), p.column, p.value, p.code, p.message, instrumentId, p.itemId]);
+}
+
+export interface InstrumentTally {
+  id: string;
+  counts: Record<InstrumentStatus, number>;
+  problems: number;
+}
+
+/** What a batch of scored records is to the writer: the records, and each instrument's scores. */
+export interface ScoredRows {
+  records: RecordBatch;
+  scores: readonly PlanScores[];
+}
+
+const COMMA = 0x2c;
+const LF = 0x0a;
+/** Distinct fractions whose text numberText remembers (continuous answers need not fill memory). */
+const MAX_TEXTS = 8192;
+
+/** Renders scored batches as score's output rows (CSV or JSON), keeping the tallies and the problem rows. */
+export class ScoreRows {
+  rows = 0;
+  problems = 0;
+  /** Rows of the last batch that the kernel wrote. */
+  assembledLast = 0;
+  readonly tallies: InstrumentTally[];
+  readonly buffer = new ByteBuilder();
+  problemRows: string[][] = [];
+  /** The kernel that writes whole rows (one instrument, rows copied as read). */
+  private readonly assembler: RowAssembler | undefined;
+  private readonly texts = new Map<number, string>();
+
+  constructor(
+    private readonly header: readonly string[],
+    private readonly instruments: readonly Instrument[],
+    private readonly opts: { json: boolean; copyRaw: boolean; escape: boolean; digits: number | undefined; assemble?: boolean },
+  ) {
+    this.tallies = instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 }));
+    this.assembler = instruments.length === 1 && !opts.json && opts.copyRaw && opts.assemble !== false ? new RowAssembler(instruments[0]!.scales.length) : undefined;
+  }
+
+  /** The header row (CSV), or the opening bracket (JSON). */
+  head(): string {
+    return this.opts.json ? '[' : toCsv([[...this.header, ...this.instruments.flatMap(addedColumns)]], this.opts.escape);
+  }
+
+  /** What ends the output (JSON's closing bracket). */
+  tail(): string {
+    return this.opts.json ? '\n]\n' : '';
+  }
+
+  add(batch: ScoredRows): void {
+    const { records, scores } = batch;
+    const n = records.length;
+    // Tallies first; problem rows record by record, each record's instruments in order.
+    let problems = 0;
+    for (let k = 0; k < scores.length; k++) {
+      const ps = scores[k]!;
+      const counts = this.tallies[k]!.counts;
+      for (let j = 0; j < n; j++) counts[STATUSES[ps.status[j]!]!]++;
+      this.tallies[k]!.problems += ps.problemCount;
+      problems += ps.problemCount;
+    }
+    if (problems > 0) {
+      this.problems += problems;
+      for (let j = 0; j < n; j++) {
+        for (let k = 0; k < scores.length; k++) {
+          const p = scores[k]!.problems[j]!;
+          if (p.length > 0) this.problemRows.push(...renderProblemRows(records.at(j).line, this.instruments[k]!.id, p));
+        }
+      }
+    }
+    const assembler = this.assembler;
+    this.assembledLast = 0;
+    if (assembler !== undefined && records instanceof FastBatch && assembler.begin(records)) {
+      const written = this.codeRows(records, scores[0]!, assembler);
+      this.assembledLast = written;
+      for (let j = 0; j < n; ) {
+        j = assembler.run(j, this.copyOut);
+        if (j < n) this.writeRow(records.at(j), scores, j++);
+      }
+      this.rows += written;
+      return;
+    }
+    for (let j = 0; j < n; j++) this.writeRow(records.at(j), scores, j);
+  }
+
+  private readonly copyOut = (bytes: Uint8Array, start: number, end: number): void => this.buffer.copy(bytes, start, end);
+
+  /**
+   * The assembler's codes for a batch: each scale's value (a whole number, or its text as
+   * formatNumber writes it), the answered count and the status; -1 for the records writeRow writes
+   * (those with problems or cells that may be formulas). Returns how many the kernel will write.
+   */
+  private codeRows(batch: FastBatch, ps: PlanScores, assembler: RowAssembler): number {
+    const { escape, digits } = this.opts;
+    const ns = ps.plan.scales.length;
+    const { codes, codeAt } = assembler;
+    let written = 0;
+    for (let j = 0, c = codeAt; j < ps.n; j++, c += ns + 2) {
+      if (ps.problems[j]!.length > 0 || (escape && batch.formulaLike[batch.first + j] === 1)) {
+        codes[c] = -1;
+        continue;
+      }
+      const status = ps.status[j]!;
+      for (let k = 0; k < ns; k++) {
+        const v = ps.scales[j * ns + k]!;
+        codes[c + 2 + k] = v !== v ? -1 : (v | 0) === v && v >= 0 ? v : assembler.string(this.numberText(v, digits));
+      }
+      codes[c] = status;
+      codes[c + 1] = ps.answered[j]!;
+      written++;
+    }
+    return written;
+  }
+
+  /**
+   * formatNumber(v, digits), remembered: a prorated score is (sum / answered) × k, so a file repeats
+   * a few hundred distinct fractions, each costing a shortest-round-trip conversion.
+   */
+  private numberText(v: number, digits: number | undefined): string {
+    let text = this.texts.get(v);
+    if (text === undefined) {
+      text = formatNumber(v, digits);
+      if (this.texts.size < MAX_TEXTS) this.texts.set(v, text);
+    }
+    return text;
+  }
+
+  /** Whether a row's raw bytes cannot be copied because a cell must be neutralised as a formula. */
+  private mustRewrite(r: FastRecord): boolean {
+    if (!this.opts.escape || !r.formulaLike) return false;
+    for (let i = 0; i < r.count; i++) if (r.startsLikeFormula(i) && escapeFormula(r.text(i)) !== r.text(i)) return true;
+    return false;
+  }
+
+  /** Writes record j of the batch (the general way). */
+  private writeRow(record: Row, scores: readonly PlanScores[], j: number): void {
+    const { buffer, instruments } = this;
+    const { json, copyRaw, escape, digits } = this.opts;
+    if (json) {
+      const obj: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      this.header.forEach((h, i) => {
+        obj[h] = record.text(i);
+      });
+      instruments.forEach((inst, k) => {
+        const ps = scores[k]!;
+        const ns = inst.scales.length;
+        const p = columnPrefix(inst.id);
+        inst.scales.forEach((s, i) => {
+          const v = ps.scales[j * ns + i]!;
+          obj[`${p}_${s.id}`] = v !== v ? null : digits === undefined ? v : roundTo(v, digits);
+        });
+        obj[`${p}_answered`] = ps.answered[j];
+        obj[`${p}_status`] = STATUSES[ps.status[j]!];
+        obj[`${p}_problems`] = ps.problems[j]!.map((q) => ({ item: q.itemId, column: q.column, value: q.value, code: q.code, message: q.message }));
+      });
+      buffer.text(`${this.rows === 0 ? '\n' : ',\n'}${JSON.stringify(obj)}`);
+    } else if (copyRaw && record instanceof FastRecord && !this.mustRewrite(record)) {
+      buffer.bytes(record.buf, record.start, record.end);
+      for (const ps of scores) {
+        const ns = ps.plan.scales.length;
+        for (let i = 0; i < ns; i++) {
+          buffer.byte(COMMA);
+          const v = ps.scales[j * ns + i]!;
+          if (v === v) buffer.number(v, digits);
+        }
+        buffer.byte(COMMA);
+        buffer.number(ps.answered[j]!, undefined);
+        buffer.byte(COMMA);
+        buffer.ascii(STATUSES[ps.status[j]!]!);
+        buffer.byte(COMMA);
+        const problems = ps.problems[j]!;
+        if (problems.length > 0) buffer.text(csvField(renderProblemsCell(problems), escape));
+      }
+      buffer.byte(LF);
+    } else {
+      const cells = [...record.fields];
+      for (const ps of scores) {
+        const ns = ps.plan.scales.length;
+        for (let i = 0; i < ns; i++) cells.push(formatNumber(ps.scales[j * ns + i]!, digits));
+        cells.push(String(ps.answered[j]), STATUSES[ps.status[j]!]!, renderProblemsCell(ps.problems[j]!));
+      }
+      buffer.text(toCsv([cells], escape));
+    }
+    this.rows++;
+  }
+
+  takeProblems(): string[][] {
+    const rows = this.problemRows;
+    this.problemRows = [];
+    return rows;
+  }
 }

@@ -1,5 +1,5 @@
 /** Renderings of trajectory results: the CSV tables, cohort.json, and the all-in-one JSON. Pure. */
-import type { TrajectoryReport } from '../jobs/trajectories.js';
+import type { TrajectoryReport } from '../trajectory/measure.js';
 import { renderRecordsCsv } from './reliability.js';
 
 type Value = string | number | null;

@@ -4,37 +4,11 @@
  * once, with the header names that look most like it.
  */
 import { inputError } from '../errors.js';
+import { nameKey as headerKey, nearestNames } from '../instrument/names.js';
 import type { Instrument } from '../instrument/types.js';
 
 /** Item id -> column name, per instrument id: the --map file's shape. */
 export type ColumnMap = Record<string, Record<string, string>>;
-
-const headerKey = (name: string): string => name.trim().toLowerCase();
-
-/** Levenshtein edit distance (Wagner & Fischer, 1974), two rows of the table at a time. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** Up to `count` header names closest to `wanted`, close enough to be a plausible typo or variant. */
-export function nearestNames(wanted: string, names: readonly string[], count = 3): string[] {
-  const w = headerKey(wanted);
-  const limit = Math.max(2, Math.floor(w.length / 3));
-  return names
-    .map((name) => ({ name, d: editDistance(w, headerKey(name)) }))
-    .filter(({ d }) => d <= limit)
-    .sort((x, y) => x.d - y.d)
-    .slice(0, count)
-    .map(({ name }) => name);
-}
 
 /**
  * Index in `header` of each item of the instrument, in item order. Throws COLUMNS_MISSING (exit 3)

@@ -4,7 +4,9 @@
  * space ignored) maps to its value; anything else, a value outside [min, max], or a fraction on a
  * scale that is not continuous is a problem.
  */
+import { normalizeLabel } from '../instrument/names.js';
 import type { ResponseScale } from '../instrument/types.js';
+import { parsePlainNumber } from '../input/records.js';
 
 export type ResponseProblemCode = 'RESPONSE_NOT_NUMERIC' | 'RESPONSE_OUT_OF_RANGE' | 'RESPONSE_NOT_INTEGER';
 
@@ -14,14 +16,6 @@ export type ParsedResponse =
   | { kind: 'problem'; code: ResponseProblemCode; message: string };
 
 const MISSING: ParsedResponse = { kind: 'missing' };
-
-/** Plain decimal numbers only: "3", "-1", "2.5", ".5", "03". Not "1e2", "0x10", "Infinity", "3a", "4,5", "". */
-const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-
-/** Label matching key: case folded, all white space removed ("Very  Often" -> "veryoften"). */
-export function normalizeLabel(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
-}
 
 /** A response scale prepared for fast cell parsing. */
 export interface ResponseParser {
@@ -40,11 +34,7 @@ export function buildResponseParser(scale: ResponseScale, opts: { decimalComma?:
 const DECIMAL_COMMA = /^[+-]?(\d+(,\d*)?|,\d+)$/;
 
 /** A plain decimal number, with a decimal comma when allowed; NaN otherwise. */
-export function parseDecimal(text: string, decimalComma: boolean): number {
-  if (NUMBER.test(text)) return Number(text);
-  if (decimalComma && DECIMAL_COMMA.test(text)) return Number(text.replace(',', '.'));
-  return Number.NaN;
-}
+export const parseDecimal = parsePlainNumber;
 
 export function parseResponse(raw: string, parser: ResponseParser): ParsedResponse {
   const text = raw.trim();
@@ -72,9 +62,4 @@ export function checkValue(value: number, text: string, parser: ResponseParser):
     return { kind: 'problem', code: 'RESPONSE_NOT_INTEGER', message: `${text} is not a whole number; the response scale has only whole points` };
   }
   return { kind: 'value', value };
-}
-
-/** Reverse keying (Likert convention): min + max − x, so min <-> max and the midpoint stays. */
-export function reverseKey(value: number, scale: ResponseScale): number {
-  return scale.min + scale.max - value;
 }

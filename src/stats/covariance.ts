@@ -3,14 +3,9 @@
  * allowed), so a bootstrap resample needs no copy of the data.
  */
 import type { ItemMatrix } from './item-matrix.js';
-import { matrixMoments } from './moments.js';
+import { matrixMoments, type PairwiseCovariance } from './moments.js';
 
-export interface PairwiseCovariance {
-  /** k × k sample covariances (divisor n − 1); NaN where a pair has fewer than 2 joint answers. */
-  cov: number[][];
-  /** k × k number of rows in which both items are answered. */
-  counts: number[][];
-}
+export type { PairwiseCovariance };
 
 export interface CovarianceSweep {
   /** R's cov(use = "pairwise.complete.obs"). */

@@ -8,8 +8,8 @@
  *   sum in the same order, with the same roundings, as the JavaScript loop.
  * `addBlock` is the kernel where WebAssembly SIMD is available (Node 16.4 and later), else the loop.
  */
-import { WASM_BASE64 } from './wasm/cross.js';
-import { ensureMemory, instantiateKernel, type KernelMemory } from './wasm/instantiate.js';
+import { WASM_BASE64 } from '../kernels/cross-wasm.js';
+import { ensureMemory, instantiateKernel, type KernelMemory } from '../kernels/instantiate.js';
 
 /** Rows gathered before their cross-products are summed. */
 export const BLOCK = 64;

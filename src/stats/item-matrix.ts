@@ -12,12 +12,6 @@ export function itemMatrix(rows: number, cols: number, values?: Float64Array): I
   return { rows, cols, values: values ?? new Float64Array(rows * cols).fill(Number.NaN) };
 }
 
-/** A RowStore's rows as plain data: bytes (255 = missing) for a small store, else doubles. */
-export interface RowStoreData {
-  rows: number;
-  data: Uint8Array | Float64Array;
-}
-
 /**
  * Rows of `cols` numbers appended one at a time, in one growing typed array. When every value is a
  * whole number 0–254 (a Likert scale), `small` keeps each in a byte (255 = missing): an eighth of
@@ -59,24 +53,6 @@ export class RowStore {
     }
     this.rows++;
   }
-  /** The rows so far, as a copy another thread can take (see append). */
-  slice(): RowStoreData {
-    return { rows: this.rows, data: this.data.slice(0, this.rows * this.cols) };
-  }
-
-  /** Appends the rows of another store of the same shape (e.g. a worker's, from slice()). */
-  append(o: RowStoreData): void {
-    if (o.rows * this.cols !== o.data.length || o.data instanceof Uint8Array !== this.small) throw new Error('RowStore.append: a store of another shape');
-    const need = (this.rows + o.rows) * this.cols;
-    if (need > this.data.length) {
-      const next = this.small ? new Uint8Array(Math.max(need, this.data.length * 2)) : new Float64Array(Math.max(need, this.data.length * 2));
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data.set(o.data, this.rows * this.cols);
-    this.rows += o.rows;
-  }
-
   get(row: number, col: number): number {
     const v = this.data[row * this.cols + col]!;
     return this.small && v === 255 ? Number.NaN : v;

@@ -6,10 +6,15 @@
  * needs O(k²) memory. Sums are of values shifted by a constant near the data (the "shifted data"
  * algorithm; Chan, Golub & LeVeque, 1983), the scale midpoint or the column means.
  */
-import type { PairwiseCovariance } from './covariance.js';
 import { addBlock, BLOCK } from './cross-products.js';
-// (covariance.ts imports this module too; only types flow back, so there is no cycle at run time.)
 import type { ItemMatrix } from './item-matrix.js';
+
+export interface PairwiseCovariance {
+  /** k × k sample covariances (divisor n − 1); NaN where a pair has fewer than 2 joint answers. */
+  cov: number[][];
+  /** k × k number of rows in which both items are answered. */
+  counts: number[][];
+}
 
 export interface ItemMoments {
   /** Rows added (each with at least one answered item, as the callers choose them). */

@@ -8,8 +8,8 @@
  */
 import type { MomentSums } from './moments.js';
 import { BLOCK } from './cross-products.js';
-import { WASM_BASE64 } from './wasm/cross.js';
-import { ensureMemory, instantiateKernel, type KernelMemory } from './wasm/instantiate.js';
+import { WASM_BASE64 } from '../kernels/cross-wasm.js';
+import { ensureMemory, instantiateKernel, type KernelMemory } from '../kernels/instantiate.js';
 
 interface RowsKernel {
   memory: KernelMemory;

@@ -6,10 +6,10 @@
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { classifyClinicalChange, classifyReliableChange, type ClinicalChange, isClinical, RCI_Z, type ReliableChange, standardErrorOfDifference } from './change.js';
 import { findRuptures, pooledDifferenceSd, type RuptureEvent, type RuptureMethod } from './ruptures.js';
-import { type Administration, type BuiltSeries, buildSeries, type ClientSeries, type ClientSummary, type DuplicateSession, type Observation, summariseSeries } from './series.js';
+import { type Administration, type BuiltSeries, type ClientSeries, type ClientSummary, type DuplicateSession, type Observation, summariseSeries } from './series.js';
 import { findSuddenChanges } from './sudden.js';
-import { naturalOrder } from '../report/format.js';
-import { AdminTable } from './table.js';
+import { naturalOrder } from '../instrument/names.js';
+import { AdminTable, buildSeries } from './table.js';
 import { type IccResult, therapistIcc } from './therapist.js';
 
 export interface TrajectoryParameters {

@@ -3,7 +3,6 @@
  * OLS slope). Pure.
  */
 import { linearRegression, mean } from 'simple-statistics';
-import { AdminTable } from './table.js';
 
 export interface Administration {
   client: string;
@@ -48,17 +47,6 @@ export interface BuiltSeries {
   series: ClientSeries[];
   duplicates: DuplicateSession[];
   multiTherapist: string[];
-}
-
-/**
- * Groups administrations by client (see BuiltSeries). The rules are written once, in
- * AdminTable.buildSeries (the administrations column by column, as the job keeps them); each
- * series' `first` here is the caller's own object.
- */
-export function buildSeries(rows: readonly Administration[]): BuiltSeries {
-  const built = AdminTable.of(rows).buildSeries();
-  for (const s of built.series) if (s.first) s.first = rows[s.first.index!]!;
-  return built;
 }
 
 export interface ClientSummary {

@@ -1,9 +1,8 @@
 /**
  * Administrations held column by column: what `rapport trajectories` reads from a file. A million
  * administrations as objects were a million allocations kept to the end (a second of garbage
- * collection here); as typed arrays and two tables of distinct ids they are a few allocations,
- * cheap to hand between threads. buildSeriesFromTable gives what buildSeries gives for the same
- * administrations as objects (test/trajectory/table.test.ts). Pure.
+ * collection); as typed arrays and two tables of distinct ids they are a few allocations. Its
+ * series follow the plain definition of the rules (test/trajectory/table.test.ts). Pure.
  */
 import { grown } from '../typed-arrays.js';
 import type { Administration, BuiltSeries, ClientSeries, DuplicateSession, Observation } from './series.js';
@@ -28,18 +27,6 @@ class StringIds {
     this.lastId = id;
     return id;
   }
-}
-
-/** The columns of an AdminTable, as one thread hands them to another (cloneable). */
-export interface AdminColumns {
-  clients: string[];
-  therapists: string[];
-  client: Int32Array;
-  therapist: Int32Array;
-  session: Float64Array;
-  /** NaN where the administration has no score. */
-  score: Float64Array;
-  line: Int32Array;
 }
 
 export class AdminTable {
@@ -112,36 +99,6 @@ export class AdminTable {
       hi = Math.max(hi, this.session[i]!);
     }
     return [lo, hi];
-  }
-
-  columns(): AdminColumns {
-    const n = this.length;
-    return {
-      clients: this.clientIds.strings,
-      therapists: this.therapistIds.strings,
-      client: this.client.slice(0, n),
-      therapist: this.therapist.slice(0, n),
-      session: this.session.slice(0, n),
-      score: this.score.slice(0, n),
-      line: this.line.slice(0, n),
-    };
-  }
-
-  /** Adds another table's administrations (e.g. a later part of the file's) after these. */
-  append(o: AdminColumns): void {
-    const n = o.client.length;
-    this.reserve(n);
-    const clients = o.clients.map((s) => this.clientIds.id(s));
-    const therapists = o.therapists.map((s) => this.therapistIds.id(s));
-    const at = this.length;
-    for (let i = 0; i < n; i++) {
-      this.client[at + i] = clients[o.client[i]!]!;
-      this.therapist[at + i] = therapists[o.therapist[i]!]!;
-    }
-    this.session.set(o.session, at);
-    this.score.set(o.score, at);
-    this.line.set(o.line, at);
-    this.length += n;
   }
 
   /**
@@ -222,4 +179,15 @@ export class AdminTable {
     }
     return { series, duplicates, multiTherapist };
   }
+}
+
+/**
+ * Groups administrations by client (see BuiltSeries). The rules are written once, in
+ * AdminTable.buildSeries (the administrations column by column, as the job keeps them); each
+ * series' `first` here is the caller's own object.
+ */
+export function buildSeries(rows: readonly Administration[]): BuiltSeries {
+  const built = AdminTable.of(rows).buildSeries();
+  for (const s of built.series) if (s.first) s.first = rows[s.first.index!]!;
+  return built;
 }

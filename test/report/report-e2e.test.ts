@@ -182,8 +182,8 @@ describe('terminal progress', () => {
   it('shows a progress bar on a terminal for a long input', async () => {
     const r = await runCli(['report', big, '-i', 'ors', '-o', join(tempDir(), 'o')], { tty: true, env: { NO_COLOR: '1' } });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/\r█+░*\s+\d+% scoring/);
-    expect(r.stderr).toMatch(/% trajectories \(ors\)/);
+    expect(r.stderr).toMatch(/\r█+░*\s+\d+% reading/);
+    expect(r.stderr).toMatch(/\r█{30}\s+100% reading/);
     expect(r.stderr).not.toMatch(/\u001b\[3\dm/); // NO_COLOR: no colour codes
   });
   it('shows none when stderr is not a terminal', async () => {

@@ -1,6 +1,8 @@
 /** The cell rules of README "How rapport scores", with hand-worked expectations. */
 import { describe, expect, it } from 'vitest';
-import { buildResponseParser, normalizeLabel, parseResponse, reverseKey } from '../../src/scoring/response.js';
+import { normalizeLabel } from '../../src/instrument/names.js';
+import { buildResponseParser, parseResponse } from '../../src/scoring/response.js';
+import { reverseKey } from '../../src/scoring/rules.js';
 
 const likert = buildResponseParser({ min: 1, max: 5, labels: { '1': 'Seldom', '3': 'Fairly often', '5': 'Always' } });
 const vas = buildResponseParser({ min: 0, max: 10, continuous: true });

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Administration, buildSeries } from '../../src/trajectory/series.js';
+import type { Administration } from '../../src/trajectory/series.js';
+import { buildSeries } from '../../src/trajectory/table.js';
 import { referenceSeries } from '../helpers/series-reference.js';
 
 describe('buildSeries', () => {

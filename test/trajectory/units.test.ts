@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classifyClinicalChange, classifyReliableChange, isClinical, standardErrorOfDifference } from '../../src/trajectory/change.js';
 import { findRuptures, pooledDifferenceSd, ruptureThreshold } from '../../src/trajectory/ruptures.js';
-import { buildSeries, summariseSeries } from '../../src/trajectory/series.js';
+import { summariseSeries } from '../../src/trajectory/series.js';
+import { buildSeries } from '../../src/trajectory/table.js';
 import { therapistIcc } from '../../src/trajectory/therapist.js';
 
 const obs = (scores: number[]) => scores.map((score, i) => ({ session: i + 1, score }));

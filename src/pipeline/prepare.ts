@@ -1,0 +1,40 @@
+/**
+ * The first steps every command that reads responses shares: refuse outputs that would overwrite
+ * the input, open the input, and bind each instrument to the file's columns.
+ */
+import type { Readable } from 'node:stream';
+import { inputError } from '../errors.js';
+import { nearestNames } from '../instrument/names.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { openTable, type ReadOptions, type TableSource } from '../input/table.js';
+import { assertDistinctPaths } from '../output/sink.js';
+import { type ColumnMap, resolveItemColumns } from '../scoring/columns.js';
+import { buildScoringPlan, type ScoringPlan } from '../scoring/plan.js';
+
+export interface OpenedRun {
+  table: TableSource;
+  plans: ScoringPlan[];
+}
+
+export async function openRun(
+  opts: { input: string; instruments: readonly LoadedInstrument[]; map?: ColumnMap; outputs?: ReadonlyArray<{ option: string; path: string | undefined }>; read?: ReadOptions },
+  stdin: Readable,
+): Promise<OpenedRun> {
+  await assertDistinctPaths(opts.input, opts.outputs ?? []);
+  const table = await openTable(opts.input, stdin, opts.read);
+  const plans = opts.instruments.map(({ instrument }) =>
+    buildScoringPlan(instrument, resolveItemColumns(table.header, instrument, opts.map?.[instrument.id]), table.header, { decimalComma: table.dialect.decimalComma }),
+  );
+  return { table, plans };
+}
+
+/** Index of a named column (case and surrounding spaces ignored), or unusable input naming the nearest headers. */
+export function findColumn(header: readonly string[], column: string, option: string, file: string): number {
+  const i = header.findIndex((h) => h.trim().toLowerCase() === column.trim().toLowerCase());
+  if (i >= 0) return i;
+  const near = nearestNames(column, header);
+  throw inputError('COLUMN_NOT_FOUND', `${option} ${column}: ${file} has no such column`, {
+    location: { file },
+    hint: near.length > 0 ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : `its columns are ${header.slice(0, 12).join(', ')}${header.length > 12 ? ', …' : ''}`,
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * `rapport report` as a run: ONE pass over the input, with every consumer at once — the scored
+ * rows' writer (scores.csv, streamed), the reliability moments of every scale, and one trajectory
+ * table per instrument — then the analyses, the tables, the figures and the report (Markdown and
+ * self-contained HTML), all written into a folder rapport owns (src/output/folder.ts), put in place
+ * whole at the end. Standard input is read once, like a file.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { RapportError, usageError } from '../errors.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { resolveRoles } from '../input/presets.js';
+import type { ReadOptions } from '../input/table.js';
+import { openOwnedFolder } from '../output/folder.js';
+import { fileSink } from '../output/sink.js';
+import { renderHtmlDocument, renderMarkdownDocument } from '../report/document.js';
+import { createPseudonymizer } from '../report/pseudonym.js';
+import { itemColumns, itemRecords, renderLedCsv, renderRecordsCsv, scaleColumns, scaleRecord } from '../report/reliability.js';
+import { attentionRows, buildReport, type MeasureTrajectories, type ReportProblem } from '../report/report.js';
+import { PROBLEM_COLUMNS, ScoreRows } from '../report/score-rows.js';
+import { cohortObject, EVENT_COLUMNS, eventRows, THERAPIST_COLUMNS, therapistRows, TRAJECTORY_COLUMNS, trajectoryRows } from '../report/trajectories.js';
+import type { MissingMode } from '../reliability/analyse.js';
+import { analyseCollected } from '../reliability/collected.js';
+import { ReliabilityConsumer } from '../reliability/consumer.js';
+import type { ReliabilityReport } from '../reliability/report.js';
+import type { ColumnMap } from '../scoring/columns.js';
+import type { TrajectoryConsumer } from '../trajectory/consumer.js';
+import { analyseMeasure, chooseScale, type MeasureContext, type TrajectoryParams, type TrajectoryReport } from '../trajectory/measure.js';
+import { runPass } from './pass.js';
+import { findColumn, openRun } from './prepare.js';
+import { ScoreWriter, type ScoreSummary } from './score.js';
+import { measureConsumer } from './trajectories.js';
+
+export interface ReportJobOptions extends TrajectoryParams {
+  input: string;
+  instruments: readonly LoadedInstrument[];
+  map?: ColumnMap;
+  outDir: string;
+  pseudonymize: boolean;
+  salt: string;
+  missing: MissingMode;
+  boot?: number;
+  seed: number;
+  scale?: string;
+  digits?: number;
+  escapeFormulas?: boolean;
+  read?: ReadOptions;
+  version: string;
+  /** Told when a phase starts (reading, analysing, writing), and how far the reading got (bytes of the input). */
+  onPhase?: (phase: string) => void;
+  onProgress?: (bytes: number) => void;
+}
+
+export interface ReportResult {
+  outDir: string;
+  files: string[];
+  rows: number;
+  score: ScoreSummary;
+  reliability: ReliabilityReport;
+  measures: MeasureTrajectories[];
+  problems: ReportProblem[];
+  /** Flagged clients, in all and by reason (a client may have several). */
+  attention: { clients: number; deteriorated: number; ruptures: number; cutoff: number };
+}
+
+/** What a report folder written by rapport before manifests holds (it is replaced like one with a manifest). */
+export const LEGACY_REPORT = {
+  required: ['report.md', 'report.html', 'scores.csv', 'reliability.csv', 'items.csv', 'cohort.json'],
+  allowed: (p: string) => /^(report\.(md|html)|(scores|reliability|items|trajectories|events|therapists|problems)\.csv|cohort\.json|figures\/[a-z0-9_-]+\.svg)$/.test(p),
+};
+
+function summariseAttention(rows: ReturnType<typeof attentionRows>): ReportResult['attention'] {
+  const clients = (p: (r: (typeof rows)[number]) => boolean) => new Set(rows.filter(p).map((r) => r.client)).size;
+  return {
+    clients: clients(() => true),
+    deteriorated: clients((r) => r.reasons.some((x) => x.startsWith('reliable deterioration'))),
+    ruptures: clients((r) => r.reasons.some((x) => x.includes('rupture'))),
+    cutoff: clients((r) => r.reasons.some((x) => x.startsWith('last score'))),
+  };
+}
+
+/** Row problems of the trajectories that the report lists once (the answers' problems come from scoring). */
+const LOCATION_CODES = new Set(['CLIENT_MISSING', 'SESSION_NOT_INTEGER', 'DUPLICATE_SESSION', 'SCORE_NOT_NUMERIC']);
+
+export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ReportResult> {
+  if ((opts.reliability ?? opts.sd ?? opts.suddenGainCutoff ?? opts.cutoff) !== undefined && opts.instruments.length > 1) {
+    throw usageError('AMBIGUOUS_TRAJECTORY_OPTION', '--reliability, --sd, --sudden-gain-cutoff and --cutoff apply to one measure: use them with a single instrument', 'run the report per instrument, or leave them out to use each instrument\'s defaults');
+  }
+  const folder = await openOwnedFolder(opts.outDir, { command: 'report', version: opts.version, input: opts.input, legacy: LEGACY_REPORT });
+  try {
+    const escape = opts.escapeFormulas !== false;
+    const { table, plans } = await openRun(opts, io.stdin);
+    const name = table.name;
+    const instruments = opts.instruments.map((l) => l.instrument);
+
+    // The consumers: the rows' writer, the moments of every scale, a table per instrument followed.
+    const rowsSink = await fileSink(`${folder.dir}/scores.csv`);
+    const scoreProblems: string[][] = [];
+    const writer = new ScoreWriter(new ScoreRows(table.header, instruments, { json: false, copyRaw: table.dialect.format === 'csv' && table.dialect.encoding === 'utf-8' && table.dialect.delimiter === ',', escape, digits: opts.digits }), rowsSink, undefined, escape, (rows) => scoreProblems.push(...rows));
+    const reliabilityConsumer = new ReliabilityConsumer(plans, instruments.map((i) => i.scales), { byIndex: -1, listwise: opts.missing === 'listwise', keepRows: (opts.boot ?? 0) > 0 });
+    const followed: Array<{ k: number; scaleId: string; params: TrajectoryParams; consumer: TrajectoryConsumer; ctx: MeasureContext } | { k: number; skipped: string }> = [];
+    plans.forEach((plan, k) => {
+      const inst = plan.instrument;
+      let scaleId: string;
+      try {
+        scaleId = chooseScale(inst.scales, opts.scale !== undefined && inst.scales.some((s) => s.id === opts.scale) ? opts.scale : undefined, inst.id).id;
+      } catch (err) {
+        if (err instanceof RapportError && err.code === 'SCALE_REQUIRED') {
+          followed.push({ k, skipped: `${inst.id} has no total scale; name one with --scale` });
+          return;
+        }
+        throw err;
+      }
+      // --rupture-method is for the alliance measures; the others are told only when none is one.
+      const params: TrajectoryParams = { ...opts, unusableReliability: 'omit', ...(inst.construct !== 'alliance' && instruments.some((i) => i.construct === 'alliance') ? { ruptureMethod: undefined } : {}) };
+      followed.push({ k, scaleId, params, ...measureConsumer(table, { plan, k, scale: scaleId }, params) });
+    });
+    const transform = opts.pseudonymize ? pseudonymizer(opts, table.header, table.skipped, name) : undefined;
+
+    opts.onPhase?.('reading');
+    await runPass(table, plans, [writer, reliabilityConsumer, ...followed.flatMap((f) => ('consumer' in f ? [f.consumer] : []))], {
+      ...(transform ? { transform } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    await writer.finish();
+    await rowsSink.commit();
+    folder.record('scores.csv');
+    const score: ScoreSummary = { input: name, rows: writer.rows.rows, skipped: table.skipped, dialect: table.dialect, problems: writer.rows.problems, instruments: writer.rows.tallies };
+
+    opts.onPhase?.('analysing');
+    const reliability: ReliabilityReport = {
+      input: name,
+      rows: reliabilityConsumer.rows,
+      problems: reliabilityConsumer.problems,
+      problemCount: reliabilityConsumer.problemCount,
+      scales: await analyseCollected(reliabilityConsumer, plans, { missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed, grouped: false }),
+    };
+    await folder.writeFile('reliability.csv', renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits, escape));
+    await folder.writeFile('items.csv', renderRecordsCsv(reliability.scales.flatMap((s) => itemRecords(s)), itemColumns(), opts.digits, escape));
+
+    const measures: MeasureTrajectories[] = followed.map((f) => {
+      const inst = plans[f.k]!.instrument;
+      if (!('consumer' in f)) return { instrument: inst, scaleId: inst.scales[0]!.id, skipped: f.skipped };
+      return { instrument: inst, scaleId: f.scaleId, report: analyseMeasure(f.consumer, f.ctx, f.params) };
+    });
+
+    // Tables across measures, with the measure in front.
+    opts.onPhase?.('writing');
+    const done = measures.filter((m): m is MeasureTrajectories & { report: TrajectoryReport } => m.report !== undefined);
+    const parts = (rows: (report: TrajectoryReport) => Array<Record<string, string | number | null>>) => done.map((m) => ({ lead: { instrument: m.instrument.id, scale: m.scaleId }, records: rows(m.report) }));
+    await folder.writeFile('trajectories.csv', renderLedCsv(parts(trajectoryRows), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits, escape));
+    await folder.writeFile('events.csv', renderLedCsv(parts(eventRows), ['instrument', 'scale', ...EVENT_COLUMNS], opts.digits, escape));
+    await folder.writeFile('therapists.csv', renderLedCsv(parts(therapistRows), ['instrument', 'scale', ...THERAPIST_COLUMNS], opts.digits, escape));
+    await folder.writeFile('cohort.json', `${JSON.stringify(Object.fromEntries(done.map((m) => [`${m.instrument.id}/${m.scaleId}`, cohortObject(m.report)])), null, 2)}\n`);
+
+    // Problems: every answer problem from scoring, plus the row problems trajectories found (once each).
+    const problems: Array<ReportProblem & { instrument: string; item: string }> = scoreProblems.map(([line, column, value, code, message, instrument, item]) => ({
+      line: Number(line), column: column!, value: value!, code: code!, message: message!, instrument: instrument!, item: item!,
+    }));
+    const seen = new Set<string>();
+    for (const m of done) {
+      for (const p of m.report.problems) {
+        const key = `${p.line}/${p.code}/${p.column}`;
+        if (!LOCATION_CODES.has(p.code) || seen.has(key)) continue;
+        seen.add(key);
+        problems.push({ ...p, instrument: '', item: '' });
+      }
+    }
+    problems.sort((a, b) => a.line - b.line);
+    if (problems.length > 0) await folder.writeFile('problems.csv', renderRecordsCsv(problems.map((p) => ({ ...p })), PROBLEM_COLUMNS, undefined, escape));
+
+    const { blocks, figures } = buildReport({
+      input: name, rows: score.rows, instruments, score, reliability, missing: opts.missing,
+      measures, problems, pseudonymized: opts.pseudonymize, version: opts.version,
+    });
+    for (const f of figures) await folder.writeFile(f.file, f.svg);
+    await folder.writeFile('report.md', renderMarkdownDocument(blocks));
+    await folder.writeFile('report.html', renderHtmlDocument(`rapport report: ${name}`, blocks));
+
+    const files = [...folder.files].sort();
+    await folder.commit();
+    return { outDir: opts.outDir, files, rows: score.rows, score, reliability, measures, problems, attention: summariseAttention(done.flatMap((m) => attentionRows(m))) };
+  } catch (err) {
+    await folder.abort();
+    throw err;
+  }
+}
+
+/** Client and therapist ids replaced by their codes in every row, before anything is scored or written. */
+function pseudonymizer(opts: ReportJobOptions, header: readonly string[], skipped: Parameters<typeof resolveRoles>[1], name: string): (fields: string[]) => void {
+  const p = createPseudonymizer(opts.salt);
+  const roles = resolveRoles(header, skipped, opts, (column, option) => findColumn(header, column, option, name));
+  const c = roles.client;
+  const t = roles.therapist;
+  return (fields) => {
+    fields[c] = p.code('client', (fields[c] ?? '').trim());
+    if (t >= 0) fields[t] = p.code('therapist', (fields[t] ?? '').trim());
+  };
+}

@@ -1,0 +1,81 @@
+/** `rapport trajectories` as a run: one pass, one consumer (the administrations), then the measure's analysis. */
+import type { Readable } from 'node:stream';
+import { usageError } from '../errors.js';
+import type { LoadedInstrument } from '../instrument/types.js';
+import { resolveRoles } from '../input/presets.js';
+import type { ReadOptions, TableSource } from '../input/table.js';
+import type { ColumnMap } from '../scoring/columns.js';
+import type { ScoringPlan } from '../scoring/plan.js';
+import { TrajectoryConsumer } from '../trajectory/consumer.js';
+import { analyseMeasure, chooseScale, type MeasureContext, type TrajectoryParams, type TrajectoryReport } from '../trajectory/measure.js';
+import { runPass } from './pass.js';
+import { findColumn, openRun } from './prepare.js';
+
+export type { TrajectoryParams, TrajectoryReport };
+
+export interface TrajectoryJobOptions extends TrajectoryParams {
+  input: string;
+  read?: ReadOptions;
+  instrument?: LoadedInstrument;
+  scale?: string;
+  scoreColumn?: string;
+  higherIsBetter?: boolean;
+  map?: ColumnMap;
+  outputs: Array<{ option: string; path: string | undefined }>;
+  onProgress?: (bytes: number) => void;
+}
+
+/** What a trajectories folder written by rapport before manifests holds (it is replaced like one with a manifest). */
+export const LEGACY_TRAJECTORIES = {
+  required: ['trajectories.csv', 'events.csv', 'therapists.csv', 'cohort.json'],
+  allowed: (p: string) => /^((trajectories|events|therapists|problems)\.csv|cohort\.json)$/.test(p),
+};
+
+/**
+ * A measure's consumer on an opened table: instrument `k` of the run (its `scale`), or, with no
+ * plan, the score column. Returns the consumer and what analyseMeasure needs to know of the measure.
+ */
+export function measureConsumer(
+  table: TableSource,
+  measure: { plan?: ScoringPlan; k: number; scale?: string; scoreColumn?: string; higherIsBetter?: boolean },
+  opts: TrajectoryParams,
+): { consumer: TrajectoryConsumer; ctx: MeasureContext } {
+  const inst = measure.plan?.instrument;
+  const scale = inst ? chooseScale(inst.scales, measure.scale, inst.id) : undefined;
+  const norm = inst && scale ? inst.norms?.[scale.id] : undefined;
+  const roles = resolveRoles(table.header, table.skipped, opts, (column, option) => findColumn(table.header, column, option, table.name));
+  const scoreColumn = measure.scoreColumn === undefined ? -1 : findColumn(table.header, measure.scoreColumn, '--score-column', table.name);
+  const consumer = new TrajectoryConsumer(table.header, measure.plan, {
+    roles,
+    plan: measure.plan ? measure.k : -1,
+    scoreColumn,
+    scale: inst && scale ? inst.scales.indexOf(scale) : -1,
+    scaleItems: inst && scale ? scale.items.map((id) => inst.items.findIndex((it) => it.id === id)) : [],
+    needAlpha: inst !== undefined && opts.reliability === undefined && norm?.reliability === undefined,
+    decimalComma: table.dialect.decimalComma,
+  });
+  const ctx: MeasureContext = {
+    input: table.name,
+    header: table.header,
+    skipped: table.skipped,
+    roles,
+    ...(inst ? { inst } : {}),
+    ...(scale ? { scale } : {}),
+    scoreColumn,
+    ...(measure.scoreColumn === undefined ? {} : { scoreColumnName: measure.scoreColumn }),
+    higherIsBetter: inst ? inst.higherIsBetter : measure.higherIsBetter === true,
+  };
+  return { consumer, ctx };
+}
+
+export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readable): Promise<TrajectoryReport> {
+  const inst = opts.instrument?.instrument;
+  if (inst) chooseScale(inst.scales, opts.scale, inst.id);
+  if (!inst && opts.reliability === undefined) {
+    throw usageError('RELIABILITY_REQUIRED', 'with --score-column, give the reliability for the RCI with --reliability r', 'rapport cannot estimate alpha without the items; use -i <instrument> to score from items instead');
+  }
+  const { table, plans } = await openRun({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs, read: opts.read }, stdin);
+  const { consumer, ctx } = measureConsumer(table, { plan: plans[0], k: 0, scale: opts.scale, scoreColumn: opts.scoreColumn, higherIsBetter: opts.higherIsBetter }, opts);
+  await runPass(table, plans, [consumer], opts.onProgress ? { onProgress: opts.onProgress } : {});
+  return analyseMeasure(consumer, ctx, opts);
+}
