@@ -71,6 +71,36 @@ function run(argv, label) {
   return { seconds, rssMB: Number(readFileSync(rssFile, 'utf8')) / 1024 };
 }
 
+/**
+ * A second instrument for the two-instrument cases: the WAI's bond subscale as an instrument of its
+ * own (its 12 items and keys from instruments/wai.json), so the same rows are scored twice, as a
+ * clinic scoring an alliance and a second questionnaire would.
+ */
+const bondFile = join(work, 'wai-bond.json');
+{
+  const def = JSON.parse(readFileSync(join(root, 'instruments', 'wai.json'), 'utf8'));
+  const bond = def.scales.find((s) => s.id === 'bond');
+  def.id = 'wai-bond';
+  def.name = 'WAI bond subscale (benchmark)';
+  def.items = def.items.filter((it) => bond.items.includes(it.id));
+  def.scales = [{ ...bond, id: 'total', name: 'Bond' }];
+  delete def.norms;
+  writeFileSync(bondFile, JSON.stringify(def));
+}
+
+/**
+ * The same text in other encodings: therapist ids T000 become Thé000 (a non-ASCII letter on every
+ * row), written as UTF-8, as Windows-1252 and as UTF-16 LE with a BOM.
+ */
+function encodings(file) {
+  const text = readFileSync(file, 'latin1').replace(/,T(\d{3}),/g, ',Th\u00e9$1,');
+  const out = { utf8: join(work, 'enc-utf8.csv'), cp1252: join(work, 'enc-cp1252.csv'), utf16: join(work, 'enc-utf16le.csv') };
+  writeFileSync(out.utf8, Buffer.from(text, 'utf8'));
+  writeFileSync(out.cp1252, Buffer.from(text, 'latin1'));
+  writeFileSync(out.utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  return out;
+}
+
 const results = [];
 for (const rows of sizes) {
   const file = join(data, `wai36-${rows}.csv`);
@@ -86,6 +116,8 @@ for (const rows of sizes) {
     ['reliability', ['reliability', file, '-i', 'wai', '-o', join(work, 'rel.csv')]],
     ['trajectories', ['trajectories', file, '-i', 'wai', '-o', join(work, 'traj')]],
     ['report', ['report', file, '-i', 'wai', '-o', join(work, 'report')]],
+    ['score, 2 instruments', ['score', file, '-i', `wai,${bondFile}`, '-o', join(work, 'scores2.csv')]],
+    ['report, 2 instruments', ['report', file, '-i', `wai,${bondFile}`, '-o', join(work, 'report2')]],
   ];
   results.push({ rows, mb, command: 'byte scan, in this process (warm)', seconds: warm.seconds, rssMB: NaN, ratio: warm.seconds / floor.seconds });
   results.push({ rows, mb, command: 'byte scan, node process (floor)', seconds: floor.seconds, min: floor.min, max: floor.max, rssMB: NaN, ratio: 1 });
@@ -93,6 +125,17 @@ for (const rows of sizes) {
     const r = runRepeated(argv, label);
     results.push({ rows, mb, command: label, seconds: r.seconds, min: r.min, max: r.max, rssMB: r.rssMB, ratio: r.seconds / floor.seconds });
   }
+  // Non-UTF-8 input: the same text read as UTF-8, Windows-1252 and UTF-16 (score; the reading is every command's).
+  const enc = encodings(file);
+  for (const [label, argv] of [
+    ['score, UTF-8 (é on every row)', ['score', enc.utf8, '-i', 'wai', '-o', join(work, 'e.csv')]],
+    ['score, Windows-1252 (same text)', ['score', enc.cp1252, '-i', 'wai', '--encoding', 'windows-1252', '-o', join(work, 'e.csv')]],
+    ['score, UTF-16 LE (same text)', ['score', enc.utf16, '-i', 'wai', '-o', join(work, 'e.csv')]],
+  ]) {
+    const r = runRepeated(argv, label);
+    results.push({ rows, mb: statSync(argv[1]).size / 1e6, command: label, seconds: r.seconds, min: r.min, max: r.max, rssMB: r.rssMB, ratio: r.seconds / floor.seconds });
+  }
+  for (const f of Object.values(enc)) rmSync(f);
 }
 // Bootstrap: 1000 resamples of 5,000 rows × 12 items (WAI items 1-12 as a 12-item scale).
 const bootFile = join(work, 'boot5k.csv');
@@ -119,13 +162,20 @@ for (const r of results) {
     `${pad(r.rows.toLocaleString('en'), 9)}  ${r.command.padEnd(36)} ${pad(r.seconds.toFixed(2), 8)} ${pad(Math.round(r.rows / r.seconds).toLocaleString('en'), 11)} ${pad((r.mb / r.seconds).toFixed(1), 7)} ${pad(Number.isNaN(r.rssMB) ? '–' : r.rssMB.toFixed(0), 8)} ${pad(Number.isNaN(r.ratio) ? '–' : r.ratio.toFixed(1), 8)}${range(r)}`,
   );
 }
+const at = (rows, command) => results.find((r) => r.rows === rows && r.command === command)?.seconds;
+console.log('\nratios (the issue\'s targets: report ≤ 1.5 × score with two instruments; other encodings ≤ 1.5 × UTF-8):');
+for (const rows of sizes) {
+  const n = rows.toLocaleString('en');
+  console.log(`  ${n.padStart(9)} rows  report / score: ${(at(rows, 'report') / at(rows, 'score')).toFixed(2)} (one instrument), ${(at(rows, 'report, 2 instruments') / at(rows, 'score, 2 instruments')).toFixed(2)} (two)`);
+  console.log(`  ${n.padStart(9)} rows  Windows-1252 / UTF-8: ${(at(rows, 'score, Windows-1252 (same text)') / at(rows, 'score, UTF-8 (é on every row)')).toFixed(2)}, UTF-16 / UTF-8: ${(at(rows, 'score, UTF-16 LE (same text)') / at(rows, 'score, UTF-8 (é on every row)')).toFixed(2)}`);
+}
 if (sizes.length > 1) {
   const [a, b] = sizes;
   console.log(`\ntime ratio ${b.toLocaleString('en')} / ${a.toLocaleString('en')} rows (≈ ${b / a} for linear work):`);
-  for (const command of ['score', 'reliability', 'trajectories', 'report']) {
+  for (const command of ['score', 'reliability', 'trajectories', 'report', 'report, 2 instruments']) {
     const x = results.find((r) => r.rows === a && r.command === command);
     const y = results.find((r) => r.rows === b && r.command === command);
-    console.log(`  ${command.padEnd(14)} ${(y.seconds / x.seconds).toFixed(1)}`);
+    console.log(`  ${command.padEnd(22)} ${(y.seconds / x.seconds).toFixed(1)}`);
   }
 }
 rmSync(work, { recursive: true, force: true });

@@ -78,7 +78,7 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
         : opts.format === 'md'
           ? renderReliabilityMarkdown(report, missing)
           : renderRecordsCsv(report.scales.map((s) => scaleRecord(s, report.by)), scaleColumns(report.by), digits, escape);
-      const writes: Array<[string | undefined, string, string]> = [[opts.output, main, '-o']];
+      const writes: Array<[string | undefined, string | Uint8Array, string]> = [[opts.output, main, '-o']];
       if (opts.itemsOut) writes.push([opts.itemsOut, renderRecordsCsv(report.scales.flatMap((s) => itemRecords(s, report.by)), itemColumns(report.by), digits, escape), '--items-out']);
       if (opts.errors) {
         writes.push([opts.errors, toCsv([[...PROBLEM_COLUMNS], ...report.problems.map(({ line, instrument, problem: p }) => [String(line), p.column, p.value, p.code, p.message, instrument, p.itemId])], escape), '--errors']);

@@ -20,6 +20,8 @@ export interface Dialect {
   /** The WHATWG name of the encoding read (utf-8, utf-16le, windows-1252, …), or 'xlsx'. */
   encoding: string;
   decimalComma: boolean;
+  /** An .xlsx workbook read from its first worksheet: the names of its other worksheets. */
+  otherSheets?: string[];
 }
 
 export interface SkippedRow {

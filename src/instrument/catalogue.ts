@@ -3,13 +3,15 @@
  * `-i` takes ids and paths alike; anything with a slash or ending in .json is a path.
  */
 import { readdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inputError } from '../errors.js';
+import { PACKAGE_ROOT } from '../version.js';
 import { nearestNames } from './names.js';
 import { readInstrumentFile } from './load.js';
 import type { LoadedInstrument } from './types.js';
 
-export const BUNDLED_DIR = new URL('../../instruments/', import.meta.url);
+export const BUNDLED_DIR = pathToFileURL(`${join(PACKAGE_ROOT, 'instruments')}/`);
 
 /**
  * Instruments people ask for that rapport does not bundle, and why. Shown by

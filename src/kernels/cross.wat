@@ -1,6 +1,6 @@
 ;; Column dot products for MomentAccumulator (src/stats/moments.ts), in WebAssembly with 128-bit
 ;; SIMD: two doubles per instruction, about 5x the JavaScript loop (src/stats/cross-products.ts).
-;; Compiled to src/stats/wasm/cross.ts by `npm run generate` (wabt); test/stats/cross-products.test.ts
+;; Compiled to src/kernels/cross-wasm.ts by `npm run generate` (wabt); test/kernels/cross-products.test.ts
 ;; checks that the committed bytes are this file's and that the results equal the JavaScript
 ;; loop's bit for bit.
 ;;

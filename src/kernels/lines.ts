@@ -54,7 +54,7 @@ interface SplitKernel {
     sc: number, sci: number, ns: number,
     ans: number, vals: number, sums: number, tmp: number,
   ) => number;
-  assemble: (r0: number, r1: number, pos: number, input: number, codes: number, ns: number, strs: number, strTab: number, status: number, out: number) => number;
+  assemble: (r0: number, r1: number, pos: number, input: number, codes: number, groups: number, ng: number, strs: number, strTab: number, status: number, out: number) => number;
 }
 
 /**
@@ -64,6 +64,9 @@ interface SplitKernel {
  * fields, then the copies and results of `items`, then RowAssembler's codes, strings and output.
  */
 const STATUS_TEXTS = 272;
+/** The number of scales of each instrument `assemble` writes (at most MAX_GROUPS). */
+const GROUPS = 384;
+export const MAX_GROUPS = 32;
 const PLANS = 512;
 const PLAN_BYTES = 16_384;
 const PLAN_SLOTS = 8;
@@ -82,7 +85,7 @@ export interface DigitPlan {
 }
 
 /**
- * The WebAssembly kernel (src/stats/wasm/split.wat), one per thread, shared by its readers:
+ * The WebAssembly kernel (split.wat), one per thread, shared by its readers:
  * - split: the simple lines of a buffer split as simpleRecord's byte loop splits them, with the
  *   same records and fields. The buffer is copied into the kernel's memory once (load), then split
  *   from any line on, as often as the parser comes back to it after a line it parsed itself.
@@ -265,16 +268,21 @@ export class LineKernel {
    * Room for RowAssembler.begin: codes, strings and output for the batch's records, past the
    * results of `items` (which the caller has taken). Returns the regions, and views of the memory.
    */
-  assembleRegions(batch: LineBatch, scales: number): { pos: number; codes: number; strTab: number; strs: number; out: number; bytes: Uint8Array; words: Int32Array } {
+  assembleRegions(batch: LineBatch, groups: readonly number[]): { pos: number; codes: number; strTab: number; strs: number; out: number; bytes: Uint8Array; words: Int32Array } {
     const nrec = batch.n - batch.first;
+    const scales = groups.reduce((a, b) => a + b, 0);
+    const stride = scales + 2 * groups.length;
     const rowBytes = nrec === 0 ? 0 : batch.end[batch.n - 1]! - batch.start[batch.first]!;
     const pos = align16(this.itemsEnd);
     const codes = align16(pos + 8 * nrec);
-    const strTab = align16(codes + 4 * nrec * (scales + 2));
+    const strTab = align16(codes + 4 * nrec * stride);
     const strs = align16(strTab + 8 * nrec * scales);
     const out = align16(strs + 32 * nrec * scales);
-    this.grow(out + rowBytes + nrec * (32 * scales + 48));
+    this.grow(out + rowBytes + nrec * (32 * scales + 48 * groups.length + 1));
     const words = this.words;
+    groups.forEach((ns, g) => {
+      words[(GROUPS >> 2) + g] = ns;
+    });
     for (let r = 0, p = pos >> 2; r < nrec; r++, p += 2) {
       words[p] = batch.start[batch.first + r]!;
       words[p + 1] = batch.end[batch.first + r]!;
@@ -282,8 +290,8 @@ export class LineKernel {
     return { pos, codes, strTab, strs, out, bytes: this.bytes, words };
   }
 
-  assemble(r0: number, r1: number, pos: number, codes: number, scales: number, strs: number, strTab: number, out: number): { next: number; end: number } {
-    const next = this.kernel.assemble(r0, r1, pos, INPUT, codes, scales, strs, strTab, STATUS_TEXTS, out);
+  assemble(r0: number, r1: number, pos: number, codes: number, groups: number, strs: number, strTab: number, out: number): { next: number; end: number } {
+    const next = this.kernel.assemble(r0, r1, pos, INPUT, codes, GROUPS, groups, strs, strTab, STATUS_TEXTS, out);
     return { next, end: this.words[66]! };
   }
 }
@@ -339,7 +347,10 @@ export class DigitRows {
  * begin), and an empty problems cell. For one instrument on a comma file copied as read.
  */
 export class RowAssembler {
-  /** Per record, from codeAt + r * (scales + 2): status (-1: the caller writes this record), answered, and per scale a whole number, -1 (none) or string(). */
+  /**
+   * Per record, from codeAt + r * stride, per instrument: status (-1 in the record's first word: the
+   * caller writes this record), answered, and per scale a whole number, -1 (none) or string().
+   */
   codes: Int32Array = new Int32Array(0);
   codeAt = 0;
   private bytes: Uint8Array = new Uint8Array(0);
@@ -348,12 +359,19 @@ export class RowAssembler {
   private strBytes = 0;
   private nrec = 0;
 
-  constructor(readonly scales: number) {}
+  /** Words of codes per record. */
+  readonly stride: number;
+
+  /** `groups`: the number of scales of each instrument, in the order they are written. */
+  constructor(readonly groups: readonly number[]) {
+    if (groups.length > MAX_GROUPS) throw new Error(`RowAssembler: at most ${MAX_GROUPS} instruments`);
+    this.stride = groups.reduce((a, b) => a + b + 2, 0);
+  }
 
   /** Whether the kernel can write this batch (its bytes still loaded); then `codes` is ready to fill. */
   begin(batch: LineBatch): boolean {
     if (lineKernel === undefined || batch.epoch < 0 || batch.epoch !== lineKernel.loads) return false;
-    const r = lineKernel.assembleRegions(batch, this.scales);
+    const r = lineKernel.assembleRegions(batch, this.groups);
     this.regions = r;
     this.bytes = r.bytes;
     this.codes = r.words;
@@ -380,7 +398,7 @@ export class RowAssembler {
   /** Writes records from `from` up to the first the caller writes itself, handing the bytes to `take` (copy them); returns that record (or the count). */
   run(from: number, take: (bytes: Uint8Array, start: number, end: number) => void): number {
     const { pos, codes, strTab, strs, out } = this.regions;
-    const { next, end } = lineKernel!.assemble(from, this.nrec, pos, codes, this.scales, strs, strTab, out);
+    const { next, end } = lineKernel!.assemble(from, this.nrec, pos, codes, this.groups.length, strs, strTab, out);
     if (end > out) take(this.bytes, out, end);
     return next;
   }

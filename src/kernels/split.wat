@@ -1,8 +1,8 @@
-;; Splits simple CSV lines into fields, for the byte-level reader (src/io/fast-csv.ts), in
+;; Splits simple CSV lines into fields, for the byte-level reader (src/input/csv-reader.ts), in
 ;; WebAssembly with 128-bit SIMD: sixteen bytes compared at once, then one step per delimiter or
-;; line end (count trailing zeros of the match mask). Several times the JavaScript byte loop it
-;; stands in for (ChunkParser.simpleRecord), with the same result: test/io/fast-csv.test.ts
-;; compares the two batch for batch. Compiled to src/stats/wasm/split.ts by `npm run generate`.
+;; line end (count trailing zeros of the match mask), with the same result as the JavaScript byte
+;; loop it stands in for (ChunkParser.simpleRecord): test/input/csv-reader.test.ts compares the two
+;; batch for batch. Compiled to src/kernels/split-wasm.ts by `npm run generate`.
 ;;
 ;; A simple line is one without a quote and without a carriage return other than a final CRLF,
 ;; non-empty and at most 65,536 bytes: what simpleRecord accepts. The kernel splits lines from $p0
@@ -26,12 +26,14 @@
 ;; to $vals + 8(r n + i) (NaN when empty), and for each scale j (items sci[sc[2j] ...], sc[2j+1] of
 ;; them) the sum and number of its answered items to $sums + 8(r ns + j). $tmp: n scratch words.
 ;;
-;; `assemble` writes score's output rows (src/jobs/score.ts) for records [$r0, $r1): each record's
-;; bytes as read (start and end at $pos + 8r, from $input), then for each of $ns scales a comma and
-;; its value, then ",answered,status," and a line feed. The caller says what to write in $codes,
-;; ns + 2 words a record: the status (0 ok, 1 prorated, 2 incomplete, 3 invalid; -1: the caller
-;; writes this record itself, so stop before it), the number answered, and per scale a whole number
-;; >= 0, -1 for no value, or -2 - s for string s (its offset from $strs and length at $strTab + 8s).
+;; `assemble` writes score's output rows (src/report/score-rows.ts) for records [$r0, $r1): each
+;; record's bytes as read (start and end at $pos + 8r, from $input), then for each of $ng groups
+;; (instruments; group g has ns_g scales, the words at $groups + 4g) a comma and each scale's value,
+;; then ",answered,status," (no problems); then a line feed. The caller says what to write in
+;; $codes, per record and group ns_g + 2 words: the status (0 ok, 1 prorated, 2 incomplete,
+;; 3 invalid; -1 in the record's first word: the caller writes this record itself, so stop before
+;; it), the number answered, and per scale a whole number >= 0, -1 for no value, or -2 - s for
+;; string s (its offset from $strs and length at $strTab + 8s).
 ;; Status texts at $status + 16t (a length byte, then the text). Writes from $out, which has room;
 ;; returns the first record not written and stores where the output ends at 264.
 (module
@@ -207,52 +209,70 @@
     (local.get $e))
 
   (func (export "assemble") (param $r0 i32) (param $r1 i32) (param $pos i32) (param $input i32)
-        (param $codes i32) (param $ns i32) (param $strs i32) (param $strTab i32) (param $status i32)
-        (param $out i32) (result i32)
+        (param $codes i32) (param $groups i32) (param $ng i32) (param $strs i32) (param $strTab i32)
+        (param $status i32) (param $out i32) (result i32)
     (local $r i32) (local $c i32) (local $st i32) (local $s i32) (local $len i32) (local $k i32)
-    (local $v i32) (local $t i32)
+    (local $v i32) (local $t i32) (local $g i32) (local $ns i32) (local $stride i32)
+    ;; A record's codes: per group, ns + 2 words.
+    (local.set $g (i32.const 0))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_u (local.get $g) (local.get $ng)))
+        (local.set $stride (i32.add (local.get $stride)
+          (i32.add (i32.load (i32.add (local.get $groups) (i32.shl (local.get $g) (i32.const 2)))) (i32.const 2))))
+        (local.set $g (i32.add (local.get $g) (i32.const 1)))
+        (br $sloop)))
     (local.set $r (local.get $r0))
     (block $done
       (loop $rloop
         (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
-        (local.set $c (i32.add (local.get $codes) (i32.shl (i32.mul (local.get $r) (i32.add (local.get $ns) (i32.const 2))) (i32.const 2))))
-        (local.set $st (i32.load (local.get $c)))
-        (br_if $done (i32.lt_s (local.get $st) (i32.const 0)))
+        (local.set $c (i32.add (local.get $codes) (i32.shl (i32.mul (local.get $r) (local.get $stride)) (i32.const 2))))
+        (br_if $done (i32.lt_s (i32.load (local.get $c)) (i32.const 0)))
         ;; The record as read.
         (local.set $s (i32.load (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 3)))))
         (local.set $len (i32.sub (i32.load offset=4 (i32.add (local.get $pos) (i32.shl (local.get $r) (i32.const 3)))) (local.get $s)))
         (memory.copy (local.get $out) (i32.add (local.get $input) (local.get $s)) (local.get $len))
         (local.set $out (i32.add (local.get $out) (local.get $len)))
-        ;; The scales.
-        (local.set $k (i32.const 0))
-        (block $kdone
-          (loop $kloop
-            (br_if $kdone (i32.ge_u (local.get $k) (local.get $ns)))
+        ;; Each group (instrument): its scales, then ,answered,status,(no problems).
+        (local.set $g (i32.const 0))
+        (block $gdone
+          (loop $gloop
+            (br_if $gdone (i32.ge_u (local.get $g) (local.get $ng)))
+            (local.set $ns (i32.load (i32.add (local.get $groups) (i32.shl (local.get $g) (i32.const 2)))))
+            (local.set $st (i32.load (local.get $c)))
+            (local.set $k (i32.const 0))
+            (block $kdone
+              (loop $kloop
+                (br_if $kdone (i32.ge_u (local.get $k) (local.get $ns)))
+                (i32.store8 (local.get $out) (i32.const 44))
+                (local.set $out (i32.add (local.get $out) (i32.const 1)))
+                (local.set $v (i32.load (i32.add (local.get $c) (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 2)))))
+                (if (i32.ge_s (local.get $v) (i32.const 0))
+                  (then (local.set $out (call $int (local.get $out) (local.get $v))))
+                  (else
+                    (if (i32.le_s (local.get $v) (i32.const -2))
+                      (then
+                        (local.set $t (i32.add (local.get $strTab) (i32.shl (i32.sub (i32.const -2) (local.get $v)) (i32.const 3))))
+                        (local.set $len (i32.load offset=4 (local.get $t)))
+                        (memory.copy (local.get $out) (i32.add (local.get $strs) (i32.load (local.get $t))) (local.get $len))
+                        (local.set $out (i32.add (local.get $out) (local.get $len)))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $kloop)))
+            (i32.store8 (local.get $out) (i32.const 44))
+            (local.set $out (call $int (i32.add (local.get $out) (i32.const 1)) (i32.load offset=4 (local.get $c))))
             (i32.store8 (local.get $out) (i32.const 44))
             (local.set $out (i32.add (local.get $out) (i32.const 1)))
-            (local.set $v (i32.load (i32.add (local.get $c) (i32.shl (i32.add (local.get $k) (i32.const 2)) (i32.const 2)))))
-            (if (i32.ge_s (local.get $v) (i32.const 0))
-              (then (local.set $out (call $int (local.get $out) (local.get $v))))
-              (else
-                (if (i32.le_s (local.get $v) (i32.const -2))
-                  (then
-                    (local.set $t (i32.add (local.get $strTab) (i32.shl (i32.sub (i32.const -2) (local.get $v)) (i32.const 3))))
-                    (local.set $len (i32.load offset=4 (local.get $t)))
-                    (memory.copy (local.get $out) (i32.add (local.get $strs) (i32.load (local.get $t))) (local.get $len))
-                    (local.set $out (i32.add (local.get $out) (local.get $len)))))))
-            (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $kloop)))
-        ;; ,answered,status,(no problems) and the line feed.
-        (i32.store8 (local.get $out) (i32.const 44))
-        (local.set $out (call $int (i32.add (local.get $out) (i32.const 1)) (i32.load offset=4 (local.get $c))))
-        (i32.store8 (local.get $out) (i32.const 44))
+            (local.set $t (i32.add (local.get $status) (i32.shl (local.get $st) (i32.const 4))))
+            (local.set $len (i32.load8_u (local.get $t)))
+            (memory.copy (local.get $out) (i32.add (local.get $t) (i32.const 1)) (local.get $len))
+            (local.set $out (i32.add (local.get $out) (local.get $len)))
+            (i32.store8 (local.get $out) (i32.const 44))
+            (local.set $out (i32.add (local.get $out) (i32.const 1)))
+            (local.set $c (i32.add (local.get $c) (i32.shl (i32.add (local.get $ns) (i32.const 2)) (i32.const 2))))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br $gloop)))
+        (i32.store8 (local.get $out) (i32.const 10))
         (local.set $out (i32.add (local.get $out) (i32.const 1)))
-        (local.set $t (i32.add (local.get $status) (i32.shl (local.get $st) (i32.const 4))))
-        (local.set $len (i32.load8_u (local.get $t)))
-        (memory.copy (local.get $out) (i32.add (local.get $t) (i32.const 1)) (local.get $len))
-        (local.set $out (i32.add (local.get $out) (local.get $len)))
-        (i32.store16 (local.get $out) (i32.const 0x0a2c))
-        (local.set $out (i32.add (local.get $out) (i32.const 2)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rloop)))
     (i32.store (i32.const 264) (local.get $out))

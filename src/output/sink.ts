@@ -231,7 +231,7 @@ export async function assertDistinctPaths(input: string, outputs: ReadonlyArray<
  * Writes several outputs as one unit: each to its path (standard output for undefined or '-'),
  * all renamed into place only when every one was written, all removed otherwise.
  */
-export async function writeAll(outputs: ReadonlyArray<readonly [string | undefined, string, string?]>, stdout: Writable): Promise<void> {
+export async function writeAll(outputs: ReadonlyArray<readonly [string | undefined, string | Uint8Array, string?]>, stdout: Writable): Promise<void> {
   const sinks: OutputSink[] = [];
   try {
     for (const [path, text, option] of outputs) {

@@ -39,7 +39,14 @@ export async function runPass(table: TableSource, plans: readonly ScoringPlan[],
       }
       records = new ArrayBatch(rewritten);
     }
-    const batch: ScoredBatch = { records, length: records.length, scores: scorers.map((s) => s.score(records)) };
+    const n = records.length;
+    for (const c of consumers) c.prepare?.(n);
+    const scores = scorers.map((s, k) => {
+      let lent: Float64Array | undefined;
+      for (const c of consumers) lent ??= c.valuesBuffer?.(k, n);
+      return s.score(records, lent);
+    });
+    const batch: ScoredBatch = { records, length: n, scores };
     for (const c of consumers) await c.add(batch);
     rows += records.length;
     onProgress?.(table.bytesRead());

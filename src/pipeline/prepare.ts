@@ -3,7 +3,7 @@
  * the input, open the input, and bind each instrument to the file's columns.
  */
 import type { Readable } from 'node:stream';
-import { inputError } from '../errors.js';
+import { inputError, RapportError } from '../errors.js';
 import { nearestNames } from '../instrument/names.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { openTable, type ReadOptions, type TableSource } from '../input/table.js';
@@ -22,9 +22,20 @@ export async function openRun(
 ): Promise<OpenedRun> {
   await assertDistinctPaths(opts.input, opts.outputs ?? []);
   const table = await openTable(opts.input, stdin, opts.read);
-  const plans = opts.instruments.map(({ instrument }) =>
-    buildScoringPlan(instrument, resolveItemColumns(table.header, instrument, opts.map?.[instrument.id]), table.header, { decimalComma: table.dialect.decimalComma }),
-  );
+  const plans = opts.instruments.map(({ instrument }) => {
+    let columns: number[];
+    try {
+      columns = resolveItemColumns(table.header, instrument, opts.map?.[instrument.id]);
+    } catch (err) {
+      const others = table.dialect.otherSheets;
+      if (!(err instanceof RapportError) || others === undefined) throw err;
+      throw inputError(err.code, err.message, {
+        details: err.details,
+        hint: `${err.hint ?? ''}${err.hint ? '; or ' : ''}read another worksheet of the workbook (this was its first) with --sheet: ${others.map((s) => `"${s}"`).join(', ')}`,
+      });
+    }
+    return buildScoringPlan(instrument, columns, table.header, { decimalComma: table.dialect.decimalComma });
+  });
   return { table, plans };
 }
 

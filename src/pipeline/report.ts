@@ -23,12 +23,11 @@ import { analyseCollected } from '../reliability/collected.js';
 import { ReliabilityConsumer } from '../reliability/consumer.js';
 import type { ReliabilityReport } from '../reliability/report.js';
 import type { ColumnMap } from '../scoring/columns.js';
-import type { TrajectoryConsumer } from '../trajectory/consumer.js';
-import { analyseMeasure, chooseScale, type MeasureContext, type TrajectoryParams, type TrajectoryReport } from '../trajectory/measure.js';
+import { analyseMeasure, chooseScale, type TrajectoryParams, type TrajectoryReport } from '../trajectory/measure.js';
 import { runPass } from './pass.js';
 import { findColumn, openRun } from './prepare.js';
 import { ScoreWriter, type ScoreSummary } from './score.js';
-import { measureConsumer } from './trajectories.js';
+import { type MeasureSpec, trajectoryConsumer } from './trajectories.js';
 
 export interface ReportJobOptions extends TrajectoryParams {
   input: string;
@@ -95,9 +94,10 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
     // The consumers: the rows' writer, the moments of every scale, a table per instrument followed.
     const rowsSink = await fileSink(`${folder.dir}/scores.csv`);
     const scoreProblems: string[][] = [];
-    const writer = new ScoreWriter(new ScoreRows(table.header, instruments, { json: false, copyRaw: table.dialect.format === 'csv' && table.dialect.encoding === 'utf-8' && table.dialect.delimiter === ',', escape, digits: opts.digits }), rowsSink, undefined, escape, (rows) => scoreProblems.push(...rows));
+    const writer = new ScoreWriter(new ScoreRows(table.header, instruments, { json: false, copyRaw: table.dialect.format === 'csv' && table.dialect.delimiter === ',', escape, digits: opts.digits }), rowsSink, undefined, escape, (rows) => scoreProblems.push(...rows));
     const reliabilityConsumer = new ReliabilityConsumer(plans, instruments.map((i) => i.scales), { byIndex: -1, listwise: opts.missing === 'listwise', keepRows: (opts.boot ?? 0) > 0 });
-    const followed: Array<{ k: number; scaleId: string; params: TrajectoryParams; consumer: TrajectoryConsumer; ctx: MeasureContext } | { k: number; skipped: string }> = [];
+    const followed: Array<{ k: number; scaleId: string; params: TrajectoryParams; m: number } | { k: number; skipped: string }> = [];
+    const specs: MeasureSpec[] = [];
     plans.forEach((plan, k) => {
       const inst = plan.instrument;
       let scaleId: string;
@@ -112,12 +112,14 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       }
       // --rupture-method is for the alliance measures; the others are told only when none is one.
       const params: TrajectoryParams = { ...opts, unusableReliability: 'omit', ...(inst.construct !== 'alliance' && instruments.some((i) => i.construct === 'alliance') ? { ruptureMethod: undefined } : {}) };
-      followed.push({ k, scaleId, params, ...measureConsumer(table, { plan, k, scale: scaleId }, params) });
+      followed.push({ k, scaleId, params, m: specs.length });
+      specs.push({ plan, k, scale: scaleId, params });
     });
+    const { consumer: trajectories, contexts } = trajectoryConsumer(table, specs, opts);
     const transform = opts.pseudonymize ? pseudonymizer(opts, table.header, table.skipped, name) : undefined;
 
     opts.onPhase?.('reading');
-    await runPass(table, plans, [writer, reliabilityConsumer, ...followed.flatMap((f) => ('consumer' in f ? [f.consumer] : []))], {
+    await runPass(table, plans, [writer, reliabilityConsumer, ...(specs.length > 0 ? [trajectories] : [])], {
       ...(transform ? { transform } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
@@ -139,8 +141,8 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
 
     const measures: MeasureTrajectories[] = followed.map((f) => {
       const inst = plans[f.k]!.instrument;
-      if (!('consumer' in f)) return { instrument: inst, scaleId: inst.scales[0]!.id, skipped: f.skipped };
-      return { instrument: inst, scaleId: f.scaleId, report: analyseMeasure(f.consumer, f.ctx, f.params) };
+      if (!('m' in f)) return { instrument: inst, scaleId: inst.scales[0]!.id, skipped: f.skipped };
+      return { instrument: inst, scaleId: f.scaleId, report: analyseMeasure(trajectories, f.m, contexts[f.m]!, f.params) };
     });
 
     // Tables across measures, with the measure in front.

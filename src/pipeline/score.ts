@@ -97,7 +97,7 @@ export async function runScoreJob(opts: ScoreJobOptions, io: { stdin: Readable; 
   assertNoColumnClash(table.header, instruments.flatMap(addedColumns), table.name);
   const escape = opts.escapeFormulas !== false;
   // A UTF-8 comma file is copied row by row as it was read, with the scores appended.
-  const copyRaw = !json && table.dialect.format === 'csv' && table.dialect.encoding === 'utf-8' && table.dialect.delimiter === ',';
+  const copyRaw = !json && table.dialect.format === 'csv' && table.dialect.delimiter === ',';
   const sinks: OutputSink[] = [];
   try {
     const out = isStdout(opts.output) ? streamSink(io.stdout) : await fileSink(opts.output!, '-o');

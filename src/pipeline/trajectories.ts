@@ -6,7 +6,7 @@ import { resolveRoles } from '../input/presets.js';
 import type { ReadOptions, TableSource } from '../input/table.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import type { ScoringPlan } from '../scoring/plan.js';
-import { TrajectoryConsumer } from '../trajectory/consumer.js';
+import { type MeasureSource, TrajectoryConsumer } from '../trajectory/consumer.js';
 import { analyseMeasure, chooseScale, type MeasureContext, type TrajectoryParams, type TrajectoryReport } from '../trajectory/measure.js';
 import { runPass } from './pass.js';
 import { findColumn, openRun } from './prepare.js';
@@ -31,41 +31,51 @@ export const LEGACY_TRAJECTORIES = {
   allowed: (p: string) => /^((trajectories|events|therapists|problems)\.csv|cohort\.json)$/.test(p),
 };
 
+/** A measure followed: instrument `k` of the run (its `scale`), or, with no plan, the score column. */
+export interface MeasureSpec {
+  plan?: ScoringPlan;
+  k: number;
+  scale?: string;
+  scoreColumn?: string;
+  higherIsBetter?: boolean;
+  /** The measure's own options (the RCI's reliability among them). */
+  params: TrajectoryParams;
+}
+
 /**
- * A measure's consumer on an opened table: instrument `k` of the run (its `scale`), or, with no
- * plan, the score column. Returns the consumer and what analyseMeasure needs to know of the measure.
+ * The trajectory consumer of an opened table, for every measure followed (one reading of each row's
+ * client, session and therapist), and what analyseMeasure needs to know of each measure.
  */
-export function measureConsumer(
-  table: TableSource,
-  measure: { plan?: ScoringPlan; k: number; scale?: string; scoreColumn?: string; higherIsBetter?: boolean },
-  opts: TrajectoryParams,
-): { consumer: TrajectoryConsumer; ctx: MeasureContext } {
-  const inst = measure.plan?.instrument;
-  const scale = inst ? chooseScale(inst.scales, measure.scale, inst.id) : undefined;
-  const norm = inst && scale ? inst.norms?.[scale.id] : undefined;
+export function trajectoryConsumer(table: TableSource, measures: readonly MeasureSpec[], opts: TrajectoryParams): { consumer: TrajectoryConsumer; contexts: MeasureContext[] } {
   const roles = resolveRoles(table.header, table.skipped, opts, (column, option) => findColumn(table.header, column, option, table.name));
-  const scoreColumn = measure.scoreColumn === undefined ? -1 : findColumn(table.header, measure.scoreColumn, '--score-column', table.name);
-  const consumer = new TrajectoryConsumer(table.header, measure.plan, {
-    roles,
-    plan: measure.plan ? measure.k : -1,
-    scoreColumn,
-    scale: inst && scale ? inst.scales.indexOf(scale) : -1,
-    scaleItems: inst && scale ? scale.items.map((id) => inst.items.findIndex((it) => it.id === id)) : [],
-    needAlpha: inst !== undefined && opts.reliability === undefined && norm?.reliability === undefined,
-    decimalComma: table.dialect.decimalComma,
+  const sources: MeasureSource[] = [];
+  const contexts = measures.map((measure) => {
+    const inst = measure.plan?.instrument;
+    const scale = inst ? chooseScale(inst.scales, measure.scale, inst.id) : undefined;
+    const norm = inst && scale ? inst.norms?.[scale.id] : undefined;
+    const scoreColumn = measure.scoreColumn === undefined ? -1 : findColumn(table.header, measure.scoreColumn, '--score-column', table.name);
+    sources.push({
+      ...(measure.plan ? { plan: measure.plan } : {}),
+      k: measure.plan ? measure.k : -1,
+      scoreColumn,
+      scale: inst && scale ? inst.scales.indexOf(scale) : -1,
+      scaleItems: Int32Array.from(inst && scale ? scale.items.map((id) => inst.items.findIndex((it) => it.id === id)) : []),
+      needAlpha: inst !== undefined && measure.params.reliability === undefined && norm?.reliability === undefined,
+    });
+    const ctx: MeasureContext = {
+      input: table.name,
+      header: table.header,
+      skipped: table.skipped,
+      roles,
+      ...(inst ? { inst } : {}),
+      ...(scale ? { scale } : {}),
+      scoreColumn,
+      ...(measure.scoreColumn === undefined ? {} : { scoreColumnName: measure.scoreColumn }),
+      higherIsBetter: inst ? inst.higherIsBetter : measure.higherIsBetter === true,
+    };
+    return ctx;
   });
-  const ctx: MeasureContext = {
-    input: table.name,
-    header: table.header,
-    skipped: table.skipped,
-    roles,
-    ...(inst ? { inst } : {}),
-    ...(scale ? { scale } : {}),
-    scoreColumn,
-    ...(measure.scoreColumn === undefined ? {} : { scoreColumnName: measure.scoreColumn }),
-    higherIsBetter: inst ? inst.higherIsBetter : measure.higherIsBetter === true,
-  };
-  return { consumer, ctx };
+  return { consumer: new TrajectoryConsumer(table.header, roles, sources, table.dialect.decimalComma), contexts };
 }
 
 export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readable): Promise<TrajectoryReport> {
@@ -75,7 +85,7 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
     throw usageError('RELIABILITY_REQUIRED', 'with --score-column, give the reliability for the RCI with --reliability r', 'rapport cannot estimate alpha without the items; use -i <instrument> to score from items instead');
   }
   const { table, plans } = await openRun({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs, read: opts.read }, stdin);
-  const { consumer, ctx } = measureConsumer(table, { plan: plans[0], k: 0, scale: opts.scale, scoreColumn: opts.scoreColumn, higherIsBetter: opts.higherIsBetter }, opts);
+  const { consumer, contexts } = trajectoryConsumer(table, [{ plan: plans[0], k: 0, scale: opts.scale, scoreColumn: opts.scoreColumn, higherIsBetter: opts.higherIsBetter, params: opts }], opts);
   await runPass(table, plans, [consumer], opts.onProgress ? { onProgress: opts.onProgress } : {});
-  return analyseMeasure(consumer, ctx, opts);
+  return analyseMeasure(consumer, 0, contexts[0]!, opts);
 }

@@ -59,6 +59,8 @@ export class ReliabilityConsumer {
   /** [plan][scale]: the kernel's per-group states. */
   private readonly tables: StateTable[][] | undefined;
   private groupOf = new Int32Array(1024);
+  /** The kernel's buffers for the batch being scored (made in prepare), lent to the scorer. */
+  private buffers: ReturnType<WasmMoments['rowBuffers']> | undefined;
 
   constructor(
     private readonly plans: readonly ScoringPlan[],
@@ -75,6 +77,9 @@ export class ReliabilityConsumer {
     });
     const kernel = this.kernel;
     this.tables = kernel && this.layout.map((ls) => ls.map((l) => kernel.table(l.columns, l.shift, opts.listwise)));
+    // Without --by every row is in group 0: its states are made now, so the kernel's memory does not
+    // grow while a batch's values lie in it (see prepare).
+    if (kernel && this.tables && opts.byIndex < 0) for (const ts of this.tables) for (const t of ts) kernel.ensureGroup(t, 0);
     this.keepAll = opts.keepRows || opts.byIndex >= 0 || opts.listwise;
     this.kept = plans.map((p, k) => (selected[k]!.length > 0 ? { store: new RowStore(p.columns.length, RowStore.fitsSmall(p.instrument.responseScale)), groups: [] } : undefined));
     this.firstValue = plans.map((p) => new Float64Array(p.columns.length).fill(Number.NaN));
@@ -121,6 +126,19 @@ export class ReliabilityConsumer {
     if (varied.every((x) => x === 1)) this.kept[k] = undefined;
   }
 
+  /**
+   * Makes the kernel's buffers for a batch of n rows before it is scored, so that the scorer writes
+   * the values straight into the kernel's memory. Only without --by: a batch with a new group makes
+   * new states, which may grow the memory and so detach the values the other consumers read.
+   */
+  prepare(n: number): void {
+    this.buffers = this.kernel && this.opts.byIndex < 0 ? this.kernel.rowBuffers(n, this.plans.map((p) => p.columns.length)) : undefined;
+  }
+
+  valuesBuffer(k: number): Float64Array | undefined {
+    return this.layout[k]!.length > 0 ? this.buffers?.[k]?.values : undefined;
+  }
+
   add(batch: ScoredBatch): void {
     const { plans, layout, groupIds, kernel, tables } = this;
     const { byIndex } = this.opts;
@@ -137,7 +155,8 @@ export class ReliabilityConsumer {
       }
     } else groupOf.fill(0, 0, nrec);
     if (kernel && tables) for (const ts of tables) for (const t of ts) kernel.ensureGroup(t, Math.max(1, groupIds.size) - 1);
-    const buffers = kernel?.rowBuffers(nrec, plans.map((p) => p.columns.length));
+    // (With --by, states for new groups may have grown the memory: the views are made after them.)
+    const buffers = this.buffers ?? kernel?.rowBuffers(nrec, plans.map((p) => p.columns.length));
     for (let k = 0; k < plans.length; k++) {
       if (layout[k]!.length === 0) continue;
       const ps = batch.scores[k]!;
@@ -150,7 +169,8 @@ export class ReliabilityConsumer {
       }
       this.keep(k, ps.values, nrec, groupOf);
       if (buffers && tables) {
-        buffers[k]!.values.set(ps.values.subarray(0, nrec * n));
+        // Values the scorer wrote into the buffer lent to it are in place already; others are copied in.
+        if (ps.values.buffer !== buffers[k]!.values.buffer) buffers[k]!.values.set(ps.values.subarray(0, nrec * n));
         if (byIndex >= 0) buffers[k]!.groups.set(groupOf.subarray(0, nrec));
         for (const table of tables[k]!) kernel!.add(table, buffers[k]!, n, nrec, byIndex >= 0);
       } else {

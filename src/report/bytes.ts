@@ -16,6 +16,7 @@ export class ByteBuilder {
   private source: Uint8Array | undefined;
   private sourceView = this.view;
   private full: Buffer[] = [];
+  private readonly texts = new Map<number, string>();
   private fullBytes = 0;
 
   /** Bytes written and not yet taken. */
@@ -84,7 +85,17 @@ export class ByteBuilder {
       } while (v > 0);
       return;
     }
-    this.ascii(formatNumber(x, digits));
+    if (digits !== undefined) {
+      this.ascii(formatNumber(x, digits));
+      return;
+    }
+    // Scores repeat (a prorated score is a few hundred distinct fractions): their texts are remembered.
+    let text = this.texts.get(x);
+    if (text === undefined) {
+      text = formatNumber(x);
+      if (this.texts.size < 4096) this.texts.set(x, text);
+    }
+    this.ascii(text);
   }
 
   /** A long run of bytes (many rows at once), copied in one go. */

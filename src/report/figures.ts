@@ -1,7 +1,7 @@
 /** rapport's figures as SVG text. Pure. File names are chosen by the caller, never from client ids. */
 import { tQuantile } from '../stats/distributions.js';
 import type { TrajectoryEvent } from '../trajectory/analyse.js';
-import type { Observation } from '../trajectory/series.js';
+import type { Observation, Points } from '../trajectory/series.js';
 import { axes, band, type Box, escapeXml, frame, marker, type MarkerShape, niceTicks, polyline, svgDocument } from './svg.js';
 
 const BOX: Box = { width: 640, height: 360, margin: { top: 36, right: 20, bottom: 56, left: 64 } };
@@ -14,7 +14,7 @@ function cutoffLine(f: ReturnType<typeof frame>, cutoff: number | undefined, lab
 }
 
 /** Histogram of scale scores over all administrations. */
-export function distributionFigure(scores: readonly number[], range: [number, number], label: string, title: string): string {
+export function distributionFigure(scores: ArrayLike<number> & Iterable<number>, range: [number, number], label: string, title: string): string {
   const [lo, hi] = range;
   const step = niceTicks(0, hi - lo, 16)[1] ?? 1;
   const bins = Math.max(1, Math.ceil((hi - lo) / step));
@@ -42,9 +42,12 @@ export interface SessionMean {
 }
 
 /** Mean per session with a t-based 95 % confidence interval; sessions with fewer than `minN` scores are left out. */
-export function sessionMeans(series: ReadonlyArray<readonly Observation[]>, minN = 5): SessionMean[] {
+export function sessionMeans(points: Points, minN = 5): SessionMean[] {
   const by = new Map<number, number[]>();
-  for (const obs of series) for (const o of obs) (by.get(o.session) ?? by.set(o.session, []).get(o.session)!).push(o.score);
+  for (let k = 0; k < points.score.length; k++) {
+    const s = points.session[k]!;
+    (by.get(s) ?? by.set(s, []).get(s)!).push(points.score[k]!);
+  }
   return [...by.entries()]
     .filter(([, xs]) => xs.length >= minN)
     .sort((a, b) => a[0] - b[0])

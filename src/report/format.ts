@@ -64,20 +64,49 @@ export function rNumber(x: number): string {
 
 /**
  * The 15 significant digits of a positive double, rounded to nearest with ties to even (as C's
- * printf, which R uses), and the power of ten of the first. toExponential rounds ties away from
- * zero, so a value exactly halfway (its exact decimal expansion has 16 digits ending in 5) is
- * rounded here.
+ * printf, which R uses), and the power of ten of the first. From the shortest digits that read
+ * back as x (toExponential()): with 15 or fewer they are the answer (no other 15-digit number is
+ * nearer x); with 16 or 17, rounding them to 15 is rounding x itself, as no rounding boundary (a
+ * 16-digit number ending in 5) lies between x and its shortest digits (it would then be a shorter
+ * or nearer candidate). Only shortest digits that are themselves such a boundary need x's exact
+ * value: a tie if x equals them, else the side x lies on.
  */
-function significant15(x: number): { digits: string; kpower: number } {
+export function significant15(x: number): { digits: string; kpower: number } {
+  // Subnormal doubles have fewer bits, so their shortest digits can be fewer than 15 and not x's.
+  if (x < 2.2250738585072014e-308) return subnormal15(x);
+  const shortest = x.toExponential();
+  const e = shortest.indexOf('e');
+  const kpower = Number(shortest.slice(e + 1));
+  const digits = shortest[0]! + shortest.slice(2, e);
+  if (digits.length <= 15) return { digits, kpower };
+  if (digits.length === 16 && digits[15] === '5') return boundary(x, digits, kpower);
+  return digits.charCodeAt(15) >= 53 ? roundUp(digits.slice(0, 15), kpower) : { digits: digits.slice(0, 15), kpower };
+}
+
+/** x rounded to 15 digits by toExponential (ties away from zero), a tie (x's exact digits: 16, the last 5) then to even. */
+function subnormal15(x: number): { digits: string; kpower: number } {
   const [m, e] = x.toExponential(14).split('e') as [string, string];
-  const rounded = { digits: m.replace('.', ''), kpower: Number(e) };
-  const shortest = x.toExponential().split('e')[0]!.replace('.', '');
-  if (shortest.length !== 16 || !shortest.endsWith('5')) return rounded;
   const exact = exactDigits(x);
-  if (exact !== shortest) return rounded;
-  // A tie: toExponential went up; down is right when the kept last digit is even.
-  const down = exact.slice(0, 15);
-  return Number(down[14]) % 2 === 0 ? { digits: down, kpower: Number(x.toExponential().split('e')[1]) } : rounded;
+  if (exact.length === 16 && exact.endsWith('5') && Number(exact[14]) % 2 === 0) return { digits: exact.slice(0, 15), kpower: Number(e) };
+  return { digits: m.replace('.', ''), kpower: Number(e) };
+}
+
+/** digits (15) plus one unit in the last place, carrying into a new first digit if need be. */
+function roundUp(digits: string, kpower: number): { digits: string; kpower: number } {
+  let i = digits.length - 1;
+  while (i >= 0 && digits[i] === '9') i--;
+  if (i < 0) return { digits: `1${'0'.repeat(digits.length - 1)}`, kpower: kpower + 1 };
+  return { digits: digits.slice(0, i) + String.fromCharCode(digits.charCodeAt(i) + 1) + '0'.repeat(digits.length - 1 - i), kpower };
+}
+
+/** Shortest digits d1…d15 5 of x: down, up, or (x exactly on them) to the even 15th digit. */
+function boundary(x: number, digits: string, kpower: number): { digits: string; kpower: number } {
+  const down = digits.slice(0, 15);
+  const exact = exactDigits(x);
+  const sixteen = exact.slice(0, 16).padEnd(16, '0');
+  const cmp = sixteen === digits ? (exact.length > 16 ? 1 : 0) : sixteen < digits ? -1 : 1;
+  if (cmp < 0 || (cmp === 0 && Number(down[14]) % 2 === 0)) return { digits: down, kpower };
+  return roundUp(down, kpower);
 }
 
 /** The significant digits of a positive double's exact decimal value (x = m · 2^e exactly). */

@@ -6,6 +6,7 @@
 import { naturalOrder } from './format.js';
 import type { Instrument } from '../instrument/types.js';
 import type { TrajectoryReport } from '../trajectory/measure.js';
+import { observationsOf } from '../trajectory/series.js';
 import type { InstrumentTally } from './score-rows.js';
 import type { ReliabilityReport } from '../reliability/report.js';
 import type { ClientTrajectory } from '../trajectory/analyse.js';
@@ -153,8 +154,7 @@ function instrumentSection(d: ReportData, inst: Instrument, figures: Figure[]): 
     const scale = inst.scales.find((s) => s.id === measure.scaleId)!;
     const range = scaleRange(inst, scale);
     // A loop, not .flat().map(): a million observations took Array.prototype.flat most of a second.
-    const scores: number[] = [];
-    for (const series of seriesOf(measure.report)) for (const o of series) scores.push(o.score);
+    const scores = measure.report.result.series.score;
     const file = `figures/${inst.id}-${scale.id}-distribution.svg`;
     figures.push({ file, svg: distributionFigure(scores, range, scaleLabel(inst, scale.id), `${inst.id} ${scale.name}: distribution of scores`) });
     blocks.push({ kind: 'figure', file, svg: figures.at(-1)!.svg, caption: `Figure: distribution of ${inst.id} ${scale.name} scores over ${scores.length} administrations (duplicated sessions left out).` });
@@ -188,8 +188,6 @@ function instrumentSection(d: ReportData, inst: Instrument, figures: Figure[]): 
   for (const s of rel) for (const w of s.result.warnings) blocks.push({ kind: 'warning', text: `${s.scaleId}: ${w.message}` });
   return blocks;
 }
-
-const seriesOf = (r: TrajectoryReport) => r.result.series;
 
 function trajectorySection(m: MeasureTrajectories, figures: Figure[]): Block[] {
   const label = scaleLabel(m.instrument, m.scaleId);
@@ -229,7 +227,7 @@ function trajectorySection(m: MeasureTrajectories, figures: Figure[]): Block[] {
     const byClient = new Map(cs.map((c, i) => [c.client, i]));
     const panels: ClientPanel[] = flagged.map((a) => {
       const i = byClient.get(a.client)!;
-      return { label: a.client, observations: res.series[i]!, events: res.events.filter((e) => e.client === a.client), note: a.reasons[0]!.split(' (')[0]! };
+      return { label: a.client, observations: observationsOf(res.series, i), events: res.events.filter((e) => e.client === a.client), note: a.reasons[0]!.split(' (')[0]! };
     });
     const pfile = `figures/${m.instrument.id}-${m.scaleId}-flagged-clients.svg`;
     figures.push({ file: pfile, svg: clientPanelsFigure(panels, range, label, `${m.instrument.id} ${m.scaleId}: clients who need attention`, r.clinicalCutoff ?? undefined, lookedForRuptures(r)) });

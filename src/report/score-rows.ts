@@ -11,7 +11,7 @@
 import { columnPrefix, type Instrument } from '../instrument/types.js';
 import { FastBatch, FastRecord } from '../input/csv-batch.js';
 import type { RecordBatch, Row } from '../input/records.js';
-import { RowAssembler } from '../kernels/lines.js';
+import { MAX_GROUPS, RowAssembler } from '../kernels/lines.js';
 import type { ItemProblem, PlanScores } from '../scoring/batch.js';
 import { type InstrumentStatus, STATUSES } from '../scoring/rules.js';
 import { ByteBuilder } from './bytes.js';
@@ -72,7 +72,7 @@ export class ScoreRows {
     private readonly opts: { json: boolean; copyRaw: boolean; escape: boolean; digits: number | undefined; assemble?: boolean },
   ) {
     this.tallies = instruments.map((i) => ({ id: i.id, counts: { ok: 0, prorated: 0, incomplete: 0, invalid: 0 }, problems: 0 }));
-    this.assembler = instruments.length === 1 && !opts.json && opts.copyRaw && opts.assemble !== false ? new RowAssembler(instruments[0]!.scales.length) : undefined;
+    this.assembler = instruments.length <= MAX_GROUPS && !opts.json && opts.copyRaw && opts.assemble !== false ? new RowAssembler(instruments.map((i) => i.scales.length)) : undefined;
   }
 
   /** The header row (CSV), or the opening bracket (JSON). */
@@ -109,7 +109,7 @@ export class ScoreRows {
     const assembler = this.assembler;
     this.assembledLast = 0;
     if (assembler !== undefined && records instanceof FastBatch && assembler.begin(records)) {
-      const written = this.codeRows(records, scores[0]!, assembler);
+      const written = this.codeRows(records, scores, assembler);
       this.assembledLast = written;
       for (let j = 0; j < n; ) {
         j = assembler.run(j, this.copyOut);
@@ -124,27 +124,34 @@ export class ScoreRows {
   private readonly copyOut = (bytes: Uint8Array, start: number, end: number): void => this.buffer.copy(bytes, start, end);
 
   /**
-   * The assembler's codes for a batch: each scale's value (a whole number, or its text as
-   * formatNumber writes it), the answered count and the status; -1 for the records writeRow writes
-   * (those with problems or cells that may be formulas). Returns how many the kernel will write.
+   * The assembler's codes for a batch, per instrument: the status, the answered count and each
+   * scale's value (a whole number, or its text as formatNumber writes it); -1 for the records
+   * writeRow writes (those with problems or cells that may be formulas). Returns how many the
+   * kernel will write.
    */
-  private codeRows(batch: FastBatch, ps: PlanScores, assembler: RowAssembler): number {
+  private codeRows(batch: FastBatch, scores: readonly PlanScores[], assembler: RowAssembler): number {
     const { escape, digits } = this.opts;
-    const ns = ps.plan.scales.length;
-    const { codes, codeAt } = assembler;
+    const { codes, codeAt, stride } = assembler;
+    const n = scores[0]!.n;
     let written = 0;
-    for (let j = 0, c = codeAt; j < ps.n; j++, c += ns + 2) {
-      if (ps.problems[j]!.length > 0 || (escape && batch.formulaLike[batch.first + j] === 1)) {
-        codes[c] = -1;
+    for (let j = 0, c0 = codeAt; j < n; j++, c0 += stride) {
+      let own = escape && batch.formulaLike[batch.first + j] === 1;
+      for (let k = 0; k < scores.length && !own; k++) own = scores[k]!.problems[j]!.length > 0;
+      if (own) {
+        codes[c0] = -1;
         continue;
       }
-      const status = ps.status[j]!;
-      for (let k = 0; k < ns; k++) {
-        const v = ps.scales[j * ns + k]!;
-        codes[c + 2 + k] = v !== v ? -1 : (v | 0) === v && v >= 0 ? v : assembler.string(this.numberText(v, digits));
+      for (let k = 0, c = c0; k < scores.length; k++) {
+        const ps = scores[k]!;
+        const ns = ps.plan.scales.length;
+        codes[c] = ps.status[j]!;
+        codes[c + 1] = ps.answered[j]!;
+        for (let i = 0; i < ns; i++) {
+          const v = ps.scales[j * ns + i]!;
+          codes[c + 2 + i] = v !== v ? -1 : (v | 0) === v && v >= 0 ? v : assembler.string(this.numberText(v, digits));
+        }
+        c += ns + 2;
       }
-      codes[c] = status;
-      codes[c + 1] = ps.answered[j]!;
       written++;
     }
     return written;

@@ -95,8 +95,8 @@ export function cohortObject(report: TrajectoryReport): Record<string, unknown> 
 
 export const renderCohortJson = (report: TrajectoryReport): string => `${JSON.stringify(cohortObject(report), null, 2)}\n`;
 
-export function renderTrajectoryFiles(report: TrajectoryReport, digits?: number, escapeFormulas = true): Record<string, string> {
-  const files: Record<string, string> = {
+export function renderTrajectoryFiles(report: TrajectoryReport, digits?: number, escapeFormulas = true): Record<string, string | Uint8Array> {
+  const files: Record<string, string | Uint8Array> = {
     'trajectories.csv': renderRecordsCsv(trajectoryRows(report), trajectoryColumns(report), digits, escapeFormulas),
     'events.csv': renderRecordsCsv(eventRows(report), EVENT_COLUMNS, digits, escapeFormulas),
     'therapists.csv': renderRecordsCsv(therapistRows(report), THERAPIST_COLUMNS, digits, escapeFormulas),

@@ -144,6 +144,8 @@ export class BatchScorer {
   private readonly digitRows: DigitRows | undefined;
   private readonly scratch: ItemValues;
   private readonly wantValues: boolean;
+  /** The values buffer of the scorer's own (when no consumer lends one). */
+  private ownValues = new Float64Array(0);
   private readonly wantScales: boolean;
 
   constructor(
@@ -161,7 +163,11 @@ export class BatchScorer {
     this.scratch = newItemValues(plan);
   }
 
-  score(batch: RecordBatch): PlanScores {
+  /**
+   * Scores a batch. `valuesInto`, when given, is where the item values go (at least n × items
+   * long): a consumer's own buffer, such as the moment kernel's memory, saves a copy.
+   */
+  score(batch: RecordBatch, valuesInto?: Float64Array): PlanScores {
     const { plan, out, wantValues, wantScales, scratch } = this;
     const n = batch.length;
     const ni = plan.columns.length;
@@ -170,7 +176,7 @@ export class BatchScorer {
     out.status = grow(out.status, n, (m) => new Uint8Array(m));
     out.answered = grow(out.answered, n, (m) => new Int32Array(m));
     if (wantScales) out.scales = grow(out.scales, n * ns, (m) => new Float64Array(m));
-    if (wantValues) out.values = grow(out.values, n * ni, (m) => new Float64Array(m));
+    if (wantValues) out.values = valuesInto ?? grow(out.values === this.ownValues ? out.values : (this.ownValues = new Float64Array(0)), n * ni, (m) => (this.ownValues = new Float64Array(m)));
     out.problems.length = n;
     out.problemCount = 0;
     const { status, answered, scales, values, problems } = out;
@@ -223,7 +229,17 @@ export interface ScoredBatch {
  * What takes the scored batches of a run (src/pipeline/pass.ts): a writer, an accumulator, a
  * table. It says what it needs of instrument k's scores; the scorer computes nothing no one reads.
  */
-export interface Consumer {
+export interface Consumer extends Partial<LendsValues> {
   needs?(k: number): Partial<ScoreNeeds>;
+  /** Called before the batch is scored, with its length (a consumer may prepare buffers). */
+  prepare?(n: number): void;
   add(batch: ScoredBatch): void | Promise<void>;
+}
+
+/**
+ * A consumer that holds the memory its values should end up in may lend it: the scorer writes
+ * instrument k's item values for the batch's n records there instead of into its own buffer.
+ */
+export interface LendsValues {
+  valuesBuffer(k: number, n: number): Float64Array | undefined;
 }

@@ -1,14 +1,15 @@
 /**
  * One raw CSV cell -> one item value. Pure. The rules (README "How rapport scores"):
  * trim; empty is missing; a number is taken as it is; otherwise a response label (case and white
- * space ignored) maps to its value; anything else, a value outside [min, max], or a fraction on a
+ * space ignored) maps to its value; a formula with no saved result (`=D3+1`, from an .xlsx file) and
+ * anything else, a value outside [min, max], or a fraction on a
  * scale that is not continuous is a problem.
  */
 import { normalizeLabel } from '../instrument/names.js';
 import type { ResponseScale } from '../instrument/types.js';
 import { parsePlainNumber } from '../input/records.js';
 
-export type ResponseProblemCode = 'RESPONSE_NOT_NUMERIC' | 'RESPONSE_OUT_OF_RANGE' | 'RESPONSE_NOT_INTEGER';
+export type ResponseProblemCode = 'RESPONSE_NOT_NUMERIC' | 'RESPONSE_FORMULA' | 'RESPONSE_OUT_OF_RANGE' | 'RESPONSE_NOT_INTEGER';
 
 export type ParsedResponse =
   | { kind: 'missing' }
@@ -43,6 +44,9 @@ export function parseResponse(raw: string, parser: ResponseParser): ParsedRespon
   if (Number.isNaN(value)) {
     const labelled = parser.labels.get(normalizeLabel(text));
     if (labelled === undefined) {
+      if (text.startsWith('=')) {
+        return { kind: 'problem', code: 'RESPONSE_FORMULA', message: `"${text}" is a spreadsheet formula without its result (the workbook was saved by a program that does not calculate; open it in a spreadsheet program and save it again)` };
+      }
       const known = parser.labels.size > 0 ? ' or one of the response labels' : '';
       const comma = !parser.decimalComma && DECIMAL_COMMA.test(text) ? ' (a decimal comma? read the file with --decimal ,)' : '';
       return { kind: 'problem', code: 'RESPONSE_NOT_NUMERIC', message: `"${text}" is not a number${known}${comma}` };

@@ -31,14 +31,17 @@ export class RowStore {
   static fitsSmall(scale: { min: number; max: number; continuous?: boolean }): boolean {
     return scale.continuous !== true && Number.isInteger(scale.min) && Number.isInteger(scale.max) && scale.min >= 0 && scale.max < 255;
   }
+  /** Room for one more row (the store doubles when full). */
+  private room(): void {
+    if ((this.rows + 1) * this.cols <= this.data.length) return;
+    const next = this.small ? new Uint8Array(this.data.length * 2) : new Float64Array(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
+  }
   /** Appends the row `row[offset + columns[j]]` (all of `row` from offset when columns is not given). */
   push(row: ArrayLike<number>, columns?: readonly number[], offset = 0): void {
     const k = this.cols;
-    if ((this.rows + 1) * k > this.data.length) {
-      const next = this.small ? new Uint8Array(this.data.length * 2) : new Float64Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
+    this.room();
     const o = this.rows * k;
     // One loop per kind of store, so that each writes one kind of array.
     if (this.small) {
@@ -53,6 +56,15 @@ export class RowStore {
     }
     this.rows++;
   }
+  /** push() for the scorer's item values (a Float64Array, item positions as an Int32Array): one kind of each array, so V8 keeps the loop monomorphic. */
+  pushValues(values: Float64Array, columns: Int32Array, offset: number): void {
+    const k = this.cols;
+    this.room();
+    const o = this.rows * k;
+    if (this.small) writeSmall(this.data as Uint8Array, o, values, columns, offset, k);
+    else writeLarge(this.data as Float64Array, o, values, columns, offset, k);
+    this.rows++;
+  }
   get(row: number, col: number): number {
     const v = this.data[row * this.cols + col]!;
     return this.small && v === 255 ? Number.NaN : v;
@@ -63,6 +75,17 @@ export class RowStore {
     for (let j = 0; j < this.cols; j++) out[j] = this.get(i, j);
     return out;
   }
+}
+
+function writeSmall(data: Uint8Array, o: number, values: Float64Array, columns: Int32Array, offset: number, k: number): void {
+  for (let j = 0; j < k; j++) {
+    const v = values[offset + columns[j]!]!;
+    data[o + j] = v === v ? v : 255;
+  }
+}
+
+function writeLarge(data: Float64Array, o: number, values: Float64Array, columns: Int32Array, offset: number, k: number): void {
+  for (let j = 0; j < k; j++) data[o + j] = values[offset + columns[j]!]!;
 }
 
 /** Builds a matrix from arrays of rows (tests, small data). */

@@ -1,9 +1,10 @@
 /**
- * Small matrix helpers on plain arrays and Float64Arrays. The decompositions are operation-for-operation
- * ports of ml-matrix's (./svd.ts, ./eigen.ts, and cholesky/luSolve here), bit-identical to it and
- * faster where the code runs once per process; ml-matrix itself is now only the tests' reference. Pure.
+ * Small matrix helpers on plain arrays and Float64Arrays; the decompositions are ml-matrix's
+ * (SVD, symmetric eigen-decomposition). Cholesky and the LU solve of the small systems in the
+ * factor fit are plain loops here: a bootstrap fits a thousand models, and making ml-matrix objects
+ * for 4 × 4 matrices cost more than the arithmetic. Pure.
  */
-import { svdSquare } from './svd.js';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 
 export type Mat = readonly (readonly number[])[];
 
@@ -18,33 +19,28 @@ export function dropIndex(m: Mat, i: number): number[][] {
 /**
  * Moore–Penrose pseudo-inverse with psych's `Pinv` rule (psych 2.2.9): singular values
  * d > sqrt(.Machine$double.eps) · d_1 are inverted, the rest dropped. Equals the inverse for a
- * well-conditioned matrix. `m` must be square (n ≥ 1). The SVD is ./svd.ts, a direct-indexing port
- * of ml-matrix's `SingularValueDecomposition` ({ autoTranspose: true }) that gives its results to the
- * bit and runs about three times faster cold.
+ * well-conditioned matrix. The SVD is ml-matrix's SingularValueDecomposition.
  */
 export function pinv(m: Mat): number[][] {
   const n = m.length;
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const row = m[i]!;
-    if (row.length !== n) throw new RangeError(`pinv needs a square matrix, got row ${i} of length ${row.length} in ${n} rows`);
-    for (let j = 0; j < n; j++) a[i * n + j] = row[j]!;
-  }
-  const { d, u: U, v: V } = svdSquare(a, n);
+  for (let i = 0; i < n; i++) if (m[i]!.length !== n) throw new RangeError(`pinv needs a square matrix, got row ${i} of length ${m[i]!.length} in ${n} rows`);
+  const svd = new SingularValueDecomposition(new Matrix(m.map((r) => [...r])), { autoTranspose: true });
+  const d = svd.diagonal;
   const tol = Math.sqrt(Number.EPSILON) * (d[0] ?? 0);
-  // out(i, j) = Σ_s (V(i, s) · (1/d_s)) · U(j, s), summed from 0 in increasing s, as before svd.ts.
-  const out = new Float64Array(n * n);
+  const U = svd.leftSingularVectors.to2DArray();
+  const V = svd.rightSingularVectors.to2DArray();
+  // out(i, j) = Σ_s (V(i, s) · (1/d_s)) · U(j, s), summed from 0 in increasing s.
+  const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let s = 0; s < d.length; s++) {
     if (!(d[s]! > Math.max(tol, 0))) continue;
     const inv = 1 / d[s]!;
-    for (let i = 0; i < n; i++) addScaledColumn(out, i * n, V[i * n + s]! * inv, U, s, n);
+    for (let i = 0; i < n; i++) {
+      const vi = V[i]![s]! * inv;
+      const row = out[i]!;
+      for (let j = 0; j < n; j++) row[j] = row[j]! + vi * U[j]![s]!;
+    }
   }
-  return Array.from({ length: n }, (_, i) => Array.from(out.subarray(i * n, i * n + n)));
-}
-
-/** out[o + j] += vi · U(j, s) for j = 0 … n − 1 (U row-major n × n); a helper so V8 optimizes it early. */
-function addScaledColumn(out: Float64Array, o: number, vi: number, U: Float64Array, s: number, n: number): void {
-  for (let j = 0; j < n; j++) out[o + j] = out[o + j]! + vi * U[j * n + s]!;
+  return out;
 }
 
 /**

@@ -8,7 +8,7 @@
  * (Jennrich & Robinson, 1969) from factanal-style starting values (Jöreskog, 1967), with step
  * halving whenever F does not decrease.
  */
-import { symmetricEigen } from './eigen.js';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { cholesky, choleskyInverse, luSolve, type Mat, pinv } from './matrix.js';
 
 export interface OneFactorFit {
@@ -49,18 +49,15 @@ function startingValues(s: Mat): { lambda: number[]; theta: number[] } {
   const sInv = pinv(s);
   const theta = s.map((_, i) => Math.max((1 - 0.5 / p) / sInv[i]![i]!, 1e-6 * s[i]![i]!));
   const sc = theta.map((t) => 1 / Math.sqrt(t));
-  // S* = θ^-½ S θ^-½, row-major; its eigen-decomposition is src/stats/eigen.ts, a bit-identical
-  // port of ml-matrix's EigenvalueDecomposition({ assumeSymmetric: true }), which this used to call.
-  const sStar = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    const row = s[i]!;
-    for (let j = 0; j < p; j++) sStar[i * p + j] = sc[i]! * row[j]! * sc[j]!;
-  }
-  const { values, vectors } = symmetricEigen(sStar, p);
+  // S* = θ^-½ S θ^-½ and its eigen-decomposition (ml-matrix).
+  const sStar = s.map((row, i) => row.map((v, j) => sc[i]! * v * sc[j]!));
+  const eig = new EigenvalueDecomposition(new Matrix(sStar), { assumeSymmetric: true });
+  const values = eig.realEigenvalues;
+  const vectors = eig.eigenvectorMatrix.to2DArray();
   let top = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[top]!) top = i;
   const scale = Math.sqrt(Math.max(values[top]! - 1, 1e-6));
-  const lambda = theta.map((t, i) => Math.sqrt(t) * vectors[i * p + top]! * scale);
+  const lambda = theta.map((t, i) => Math.sqrt(t) * vectors[i]![top]! * scale);
   return { lambda, theta };
 }
 

@@ -1,9 +1,9 @@
 /**
- * A trajectory measure's consumer of a run (src/pipeline/pass.ts): each row's administration
- * (client, session, score of the followed scale or of a score column, therapist, line) into an
- * AdminTable; the scale's item values when alpha at the first administrations must be estimated;
- * the row problems (no client, a session that is not a whole number, the measure's invalid
- * answers); and REDCap base rows' therapists. One consumer per measure followed.
+ * The trajectory consumer of a run (src/pipeline/pass.ts): each row's administration (client,
+ * session, therapist, line) read once into an AdminTable, with a score column for every measure
+ * followed (an instrument's scale, or a score column); each measure's item values when alpha at
+ * the first administrations must be estimated; the row problems (no client, a session that is not
+ * a whole number) and each measure's invalid answers; and REDCap base rows' therapists.
  */
 import { RepeatedCell } from '../input/csv-batch.js';
 import { type ColumnRoles, readSession } from '../input/presets.js';
@@ -21,27 +21,34 @@ export interface RowProblem {
   message: string;
 }
 
-/** Where a measure's parts are in each row. */
+/** Where a measure's score is in each row. */
 export interface MeasureSource {
-  roles: ColumnRoles;
-  /** The instrument's index among the run's instruments (its scores), or -1 with a score column. */
-  plan: number;
+  /** The instrument's scoring plan and its index among the run's instruments; undefined with a score column. */
+  plan?: ScoringPlan;
+  k: number;
   /** --score-column's index, or −1 when scoring items. */
   scoreColumn: number;
   /** The followed scale's index among the instrument's scales. */
   scale: number;
   /** Item positions of the followed scale (kept per row for alpha at the first administrations). */
-  scaleItems: number[];
+  scaleItems: Int32Array;
   /** Keep the scale's items of every administration (the RCI's reliability must be estimated). */
   needAlpha: boolean;
-  decimalComma: boolean;
+}
+
+/** What the consumer collected for one measure. */
+export interface MeasureRows {
+  /** The scale's items of every administration (row i = administration i), for alpha at the first ones. */
+  itemValues: RowStore;
+  /** The measure's invalid answers, or its score column's cells that are not numbers. */
+  problems: RowProblem[];
 }
 
 export class TrajectoryConsumer {
-  readonly admins = new AdminTable();
-  /** The scale's items of every administration (row i = administration i), for alpha at the first ones. */
-  readonly itemValues: RowStore;
-  readonly problems: RowProblem[] = [];
+  readonly admins: AdminTable;
+  readonly measures: MeasureRows[];
+  /** Rows left out before any measure: no client, no session. */
+  readonly rowProblems: RowProblem[] = [];
   readonly baseTherapist = new Map<string, string>();
   baseRows = 0;
   rows = 0;
@@ -55,56 +62,69 @@ export class TrajectoryConsumer {
 
   constructor(
     private readonly header: readonly string[],
-    private readonly plan: ScoringPlan | undefined,
-    private readonly source: MeasureSource,
+    private readonly roles: ColumnRoles,
+    private readonly sources: readonly MeasureSource[],
+    private readonly decimalComma: boolean,
   ) {
-    this.itemValues = new RowStore(source.scaleItems.length, plan !== undefined && RowStore.fitsSmall(plan.instrument.responseScale));
-    this.clientCell = new RepeatedCell(source.roles.client);
-    this.therapistCell = source.roles.therapist >= 0 ? new RepeatedCell(source.roles.therapist) : undefined;
+    this.admins = new AdminTable(sources.length);
+    this.measures = sources.map((m) => ({
+      itemValues: new RowStore(m.scaleItems.length, m.plan !== undefined && RowStore.fitsSmall(m.plan.instrument.responseScale)),
+      problems: [],
+    }));
+    this.clientCell = new RepeatedCell(roles.client);
+    this.therapistCell = roles.therapist >= 0 ? new RepeatedCell(roles.therapist) : undefined;
   }
 
   needs(k: number): { scales?: boolean; values?: boolean } {
-    return k === this.source.plan ? { scales: true, values: this.source.needAlpha } : {};
+    const mine = this.sources.filter((m) => m.plan !== undefined && m.k === k);
+    return mine.length > 0 ? { scales: true, values: mine.some((m) => m.needAlpha) } : {};
   }
 
   add(batch: ScoredBatch): void {
-    const { header, plan, admins, problems, clientCell, therapistCell } = this;
-    const { roles, scoreColumn, scale, scaleItems, needAlpha, decimalComma } = this.source;
-    const ps = plan ? batch.scores[this.source.plan]! : undefined;
-    const ns = plan ? plan.scales.length : 0;
-    const ni = plan ? plan.columns.length : 0;
+    const { header, admins, rowProblems, clientCell, therapistCell, roles, sources, measures } = this;
     const sessionCol = roles.session.index;
+    const column = roles.session.kind === 'column' ? sessionCol : -1;
     for (let j = 0; j < batch.length; j++) {
       const record = batch.records.at(j);
       this.rows++;
       this.record = record;
       const client = clientCell.get(record).trim();
       if (client === '') {
-        problems.push({ line: record.line, column: header[roles.client]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
+        rowProblems.push({ line: record.line, column: header[roles.client]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
         continue;
       }
-      const session = readSession(this.cell, roles.session, this.number);
-      if (!session.ok) {
-        if (session.base) {
-          this.baseRows++;
-          const t = therapistCell ? therapistCell.get(record).trim() : '';
-          if (t !== '') this.baseTherapist.set(client, t);
-        } else problems.push({ line: record.line, column: header[sessionCol]!, value: session.value, code: session.code, message: session.message });
-        continue;
+      // The usual session cell, a whole number, read without the general rules' result object.
+      let session = column >= 0 ? record.number(column, false) : Number.NaN;
+      if (!Number.isInteger(session)) {
+        const read = readSession(this.cell, roles.session, this.number);
+        if (!read.ok) {
+          if (read.base) {
+            this.baseRows++;
+            const t = therapistCell ? therapistCell.get(record).trim() : '';
+            if (t !== '') this.baseTherapist.set(client, t);
+          } else rowProblems.push({ line: record.line, column: header[sessionCol]!, value: read.value, code: read.code, message: read.message });
+          continue;
+        }
+        session = read.session;
       }
-      let score: number | null = null;
-      if (ps) {
-        const v = ps.scales[j * ns + scale]!;
-        if (v === v) score = v;
-        for (const p of ps.problems[j]!) problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
-        if (needAlpha) this.itemValues.push(ps.values, scaleItems, j * ni);
-      } else {
-        const raw = record.text(scoreColumn).trim();
-        const value = parsePlainNumber(raw, decimalComma);
-        if (!Number.isNaN(value)) score = value;
-        else if (raw !== '') problems.push({ line: record.line, column: header[scoreColumn]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
+      const i = admins.push(client, session, therapistCell ? therapistCell.get(record).trim() : '', record.line);
+      for (let m = 0; m < sources.length; m++) {
+        const src = sources[m]!;
+        const out = measures[m]!;
+        if (src.plan) {
+          const ps = batch.scores[src.k]!;
+          const ns = src.plan.scales.length;
+          const v = ps.scales[j * ns + src.scale]!;
+          if (v === v) admins.scores[m]![i] = v;
+          for (const p of ps.problems[j]!) out.problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
+          if (src.needAlpha) out.itemValues.pushValues(ps.values, src.scaleItems, j * src.plan.columns.length);
+        } else {
+          const raw = record.text(src.scoreColumn).trim();
+          const value = parsePlainNumber(raw, this.decimalComma);
+          if (!Number.isNaN(value)) admins.scores[m]![i] = value;
+          else if (raw !== '') out.problems.push({ line: record.line, column: header[src.scoreColumn]!, value: raw, code: 'SCORE_NOT_NUMERIC', message: `"${raw}" is not a number: the administration has no score` });
+        }
       }
-      admins.push(client, session.session, score, therapistCell ? therapistCell.get(record).trim() : '', record.line);
     }
   }
 }

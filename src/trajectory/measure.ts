@@ -90,17 +90,20 @@ export interface MeasureContext {
   higherIsBetter: boolean;
 }
 
-export function analyseMeasure(consumer: TrajectoryConsumer, ctx: MeasureContext, opts: TrajectoryParams): TrajectoryReport {
+/** Measure m of the consumer's measures. */
+export function analyseMeasure(consumer: TrajectoryConsumer, m: number, ctx: MeasureContext, opts: TrajectoryParams): TrajectoryReport {
   const { header, roles, inst, scale, higherIsBetter } = ctx;
   const norm = inst && scale ? inst.norms?.[scale.id] : undefined;
   const sessionCol = roles.session.index;
   const { client: clientCol, therapist: therapistCol } = roles;
-  const { admins, itemValues, problems, baseTherapist, baseRows, rows } = consumer;
+  const { admins, baseTherapist, baseRows, rows } = consumer;
+  const { itemValues } = consumer.measures[m]!;
+  const problems = [...consumer.rowProblems, ...consumer.measures[m]!.problems];
   const k = itemValues.cols;
   // REDCap keeps non-repeating fields (the therapist) on the record's base row.
   admins.fillTherapists(baseTherapist);
 
-  const built = admins.buildSeries();
+  const built = admins.buildSeries(m);
   // The RCI's reliability: --reliability, the instrument's norm, or alpha at each client's first valid administration.
   const warnings: string[] = [];
   let reliability: number | null | undefined = opts.reliability;
@@ -111,7 +114,7 @@ export function analyseMeasure(consumer: TrajectoryConsumer, ctx: MeasureContext
     reliabilitySource = `norms of ${inst!.id}/${scale!.id}${norm.source ? ` (${norm.source})` : ''}`;
   }
   if (reliability === undefined) {
-    const firsts = built.series.flatMap((s) => (s.first ? [s.first.index!] : []));
+    const firsts = [...built.series.first].filter((i) => i >= 0);
     const values = new Float64Array(firsts.length * k);
     firsts.forEach((a, r) => values.set(itemValues.row(a), r * k));
     const alpha = rawAlphaOf({ rows: firsts.length, cols: k, values });

@@ -10,7 +10,7 @@
  * Its repair: the first later observed score within W observations back at A(t−1) or better.
  */
 import { sampleStandardDeviation } from 'simple-statistics';
-import type { Observation } from './series.js';
+import type { Points, SeriesSet } from './series.js';
 
 export type RuptureMethod = 'gumz' | 'stiles' | 'strauss';
 
@@ -33,10 +33,12 @@ export interface RuptureResult {
 }
 
 /** SD (n − 1) of every consecutive difference A(t) − A(t−1) over all series; null with fewer than 2. */
-export function pooledDifferenceSd(series: readonly (readonly Observation[])[]): number | null {
-  const diffs: number[] = [];
-  for (const obs of series) for (let t = 1; t < obs.length; t++) diffs.push(obs[t]!.score - obs[t - 1]!.score);
-  return diffs.length >= 2 ? sampleStandardDeviation(diffs) : null;
+export function pooledDifferenceSd(set: Pick<SeriesSet, 'start' | 'score'>): number | null {
+  const n = set.start.length - 1;
+  const diffs = new Float64Array(Math.max(0, set.score.length - n));
+  let k = 0;
+  for (let i = 0; i < n; i++) for (let t = set.start[i]! + 1; t < set.start[i + 1]!; t++) diffs[k++] = set.score[t]! - set.score[t - 1]!;
+  return k >= 2 ? sampleStandardDeviation(diffs.subarray(0, k) as unknown as number[]) : null;
 }
 
 export function ruptureThreshold(method: RuptureMethod, sdIntra: number | null, sdInter: number | null): number | null {
@@ -47,8 +49,10 @@ export function ruptureThreshold(method: RuptureMethod, sdIntra: number | null, 
   return candidates.length > 0 ? Math.max(...candidates) : null;
 }
 
-export function findRuptures(obs: readonly Observation[], opts: { method: RuptureMethod; sdInter: number | null; higherIsBetter: boolean; repairWindow: number }): RuptureResult {
-  const sdIntra = obs.length >= 3 ? sampleStandardDeviation(obs.map((o) => o.score)) : null;
+export function findRuptures(p: Points, opts: { method: RuptureMethod; sdInter: number | null; higherIsBetter: boolean; repairWindow: number }): RuptureResult {
+  const { session, score } = p;
+  const n = score.length;
+  const sdIntra = n >= 3 ? sampleStandardDeviation(score as number[]) : null;
   const threshold = ruptureThreshold(opts.method, sdIntra, opts.sdInter);
   const events: RuptureEvent[] = [];
   let ruptures = 0;
@@ -56,24 +60,24 @@ export function findRuptures(obs: readonly Observation[], opts: { method: Ruptur
   let unresolved = 0;
   const d = opts.higherIsBetter ? 1 : -1;
   if (threshold !== null && threshold > 0) {
-    for (let t = 1; t < obs.length; t++) {
-      const prev = obs[t - 1]!;
-      const cur = obs[t]!;
-      const drop = d * (prev.score - cur.score);
+    for (let t = 1; t < n; t++) {
+      const prev = score[t - 1]!;
+      const cur = score[t]!;
+      const drop = d * (prev - cur);
       if (!(drop > 0 && drop >= threshold)) continue;
       ruptures++;
-      events.push({ type: 'rupture', session: cur.session, before: prev.score, after: cur.score, magnitude: drop });
+      events.push({ type: 'rupture', session: session[t]!, before: prev, after: cur, magnitude: drop });
       let repaired = false;
-      for (let s = t + 1; s <= Math.min(obs.length - 1, t + opts.repairWindow); s++) {
-        const later = obs[s]!;
-        if (d * later.score >= d * prev.score) {
+      for (let s = t + 1; s <= Math.min(n - 1, t + opts.repairWindow); s++) {
+        const later = score[s]!;
+        if (d * later >= d * prev) {
           repairs++;
           repaired = true;
-          events.push({ type: 'repair', session: later.session, before: cur.score, after: later.score, magnitude: Math.abs(later.score - cur.score) });
+          events.push({ type: 'repair', session: session[s]!, before: cur, after: later, magnitude: Math.abs(later - cur) });
           break;
         }
       }
-      if (!repaired && d * obs[obs.length - 1]!.score < d * prev.score) unresolved++;
+      if (!repaired && d * score[n - 1]! < d * prev) unresolved++;
     }
   }
   return { events, ruptures, repairs, unresolved, sdIntra, threshold };

@@ -1,11 +1,12 @@
 /**
- * Administrations held column by column: what `rapport trajectories` reads from a file. A million
- * administrations as objects were a million allocations kept to the end (a second of garbage
- * collection); as typed arrays and two tables of distinct ids they are a few allocations. Its
- * series follow the plain definition of the rules (test/trajectory/table.test.ts). Pure.
+ * Administrations held column by column (client, session, therapist, line, and a score column per
+ * measure followed): what the trajectory consumer reads from a file once for every measure. A
+ * million administrations as objects were a million allocations kept to the end; as typed arrays
+ * and two tables of distinct ids they are a few. Its series follow the plain definition of the
+ * rules (test/trajectory/table.test.ts). Pure.
  */
 import { grown } from '../typed-arrays.js';
-import type { Administration, BuiltSeries, ClientSeries, DuplicateSession, Observation } from './series.js';
+import type { Administration, BuiltSeries, DuplicateSession, SeriesSet } from './series.js';
 
 /** Distinct strings numbered in the order they first occur. */
 class StringIds {
@@ -36,8 +37,14 @@ export class AdminTable {
   private client = new Int32Array(1024);
   private therapist = new Int32Array(1024);
   private session = new Float64Array(1024);
-  private score = new Float64Array(1024);
   private line = new Int32Array(1024);
+  /** Each measure's score of every administration (NaN: none). */
+  readonly scores: Float64Array[];
+
+  /** A table of administrations with `measures` score columns. */
+  constructor(measures = 1) {
+    this.scores = Array.from({ length: measures }, () => new Float64Array(1024));
+  }
 
   private reserve(n: number): void {
     if (this.length + n <= this.client.length) return;
@@ -45,37 +52,39 @@ export class AdminTable {
     this.client = grown(this.client, size);
     this.therapist = grown(this.therapist, size);
     this.session = grown(this.session, size);
-    this.score = grown(this.score, size);
     this.line = grown(this.line, size);
+    for (let m = 0; m < this.scores.length; m++) this.scores[m] = grown(this.scores[m]!, size);
   }
 
-  /** A table of these administrations, in order. */
+  /** A one-measure table of these administrations, in order. */
   static of(rows: readonly Administration[]): AdminTable {
     const t = new AdminTable();
-    for (const r of rows) t.push(r.client, r.session, r.score, r.therapist, r.line);
+    for (const r of rows) t.push(r.client, r.session, r.therapist, r.line, r.score ?? Number.NaN);
     return t;
   }
 
-  /** Adds an administration (score null: none); its index is the table's length before. */
-  push(client: string, session: number, score: number | null, therapist: string, line: number): void {
+  /** Adds an administration with its first measure's score (NaN: none; the others start as none); returns its index. */
+  push(client: string, session: number, therapist: string, line: number, score = Number.NaN): number {
     this.reserve(1);
     const i = this.length++;
     this.client[i] = this.clientIds.id(client);
     this.therapist[i] = this.therapistIds.id(therapist);
     this.session[i] = session;
-    this.score[i] = score === null ? Number.NaN : score;
     this.line[i] = line;
+    this.scores[0]![i] = score;
+    for (let m = 1; m < this.scores.length; m++) this.scores[m]![i] = Number.NaN;
+    return i;
   }
 
-  /** Administration i as an object (index i). */
-  admin(i: number): Administration {
-    const s = this.score[i]!;
+  /** Administration i as an object, with measure m's score. */
+  admin(i: number, m = 0): Administration {
+    const s = this.scores[m]![i]!;
     return { client: this.clientIds.strings[this.client[i]!]!, session: this.session[i]!, score: s === s ? s : null, therapist: this.therapistIds.strings[this.therapist[i]!]!, line: this.line[i]!, index: i };
   }
 
-  /** All administrations as objects, in order. */
-  toAdministrations(): Administration[] {
-    return Array.from({ length: this.length }, (_, i) => this.admin(i));
+  /** All administrations as objects, in order, with measure m's scores. */
+  toAdministrations(m = 0): Administration[] {
+    return Array.from({ length: this.length }, (_, i) => this.admin(i, m));
   }
 
   /** Gives administrations without a therapist the one `base` names for their client (REDCap base rows). */
@@ -102,15 +111,16 @@ export class AdminTable {
   }
 
   /**
-   * buildSeries for these administrations: grouped by client in the order clients first occur;
-   * a session given more than once is reported and all its rows left out; the therapist is the one
-   * on most of the client's rows (first seen on a tie); `first` is the administration of the first
-   * valid score.
+   * Measure m's series of these administrations (BuiltSeries): grouped by client in the order clients first
+   * occur; a session given more than once is reported and all its rows left out; the therapist is
+   * the one on most of the client's rows (first seen on a tie); `first` is the administration of the
+   * first valid score.
    */
-  buildSeries(): BuiltSeries {
+  buildSeries(m = 0): BuiltSeries {
     const n = this.length;
     const nClients = this.clientIds.strings.length;
-    const { client, session, score, therapist, line } = this;
+    const { client, session, therapist, line } = this;
+    const score = this.scores[m]!;
     // Each client's rows, in file order: counted, then placed (a counting sort on the client id).
     const start = new Int32Array(nClients + 1);
     for (let i = 0; i < n; i++) start[client[i]! + 1]!++;
@@ -120,9 +130,20 @@ export class AdminTable {
     for (let i = 0; i < n; i++) rows[next[client[i]!]!++] = i;
 
     const noTherapist = this.therapistIds.strings.indexOf('');
-    const series: ClientSeries[] = [];
+    const out = {
+      client: [] as string[],
+      therapist: [] as string[],
+      administrations: new Int32Array(nClients),
+      first: new Int32Array(nClients),
+      start: new Int32Array(nClients + 1),
+      session: new Float64Array(n),
+      score: new Float64Array(n),
+    };
+    let k = 0; // observations written
+    let w = 0; // series written
     const duplicates: DuplicateSession[] = [];
     const multiTherapist: string[] = [];
+    const pairs: Array<[number, number]> = [];
     for (let c = 0; c < nClients; c++) {
       const from = start[c]!;
       const to = start[c + 1]!;
@@ -130,16 +151,17 @@ export class AdminTable {
       const name = this.clientIds.strings[c]!;
       let increasing = true;
       for (let p = from + 1; p < to && increasing; p++) increasing = session[rows[p]!]! > session[rows[p - 1]!]!;
-      const observations: Observation[] = [];
       let first = -1;
-      const take = (i: number) => {
-        const s = score[i]!;
-        if (s !== s) return;
-        observations.push({ session: session[i]!, score: s });
-        if (first < 0 || session[i]! < session[first]!) first = i;
-      };
+      const begin = k;
       if (increasing) {
-        for (let p = from; p < to; p++) take(rows[p]!);
+        for (let p = from; p < to; p++) {
+          const i = rows[p]!;
+          const s = score[i]!;
+          if (s !== s) continue;
+          out.session[k] = session[i]!;
+          out.score[k++] = s;
+          if (first < 0) first = i;
+        }
       } else {
         // Sessions in the order they first occur, each with its rows.
         const bySession = new Map<number, number[]>();
@@ -149,11 +171,20 @@ export class AdminTable {
           if (list) list.push(i);
           else bySession.set(session[i]!, [i]);
         }
+        pairs.length = 0;
         for (const [s, list] of bySession) {
           if (list.length > 1) duplicates.push({ client: name, session: s, lines: list.map((i) => line[i]!) });
-          else take(list[0]!);
+          else if (score[list[0]!]! === score[list[0]!]!) {
+            const i = list[0]!;
+            pairs.push([session[i]!, score[i]!]);
+            if (first < 0 || session[i]! < session[first]!) first = i;
+          }
         }
-        observations.sort((a, b) => a.session - b.session);
+        pairs.sort((a, b) => a[0] - b[0]);
+        for (const [s, v] of pairs) {
+          out.session[k] = s;
+          out.score[k++] = v;
+        }
       }
       // The therapist on most rows (the first seen on a tie; none if no row names one).
       let only = -1;
@@ -172,22 +203,25 @@ export class AdminTable {
           if (t !== noTherapist) counts.set(t, (counts.get(t) ?? 0) + 1);
         }
         let best = 0;
-        for (const [t, k] of counts) if (k > best) [main, best] = [t, k];
+        for (const [t, x] of counts) if (x > best) [main, best] = [t, x];
         multiTherapist.push(name);
       }
-      series.push({ client: name, therapist: main < 0 ? '' : this.therapistIds.strings[main]!, observations, administrations: to - from, first: first < 0 ? null : this.admin(first) });
+      out.client.push(name);
+      out.therapist.push(main < 0 ? '' : this.therapistIds.strings[main]!);
+      out.administrations[w] = to - from;
+      out.first[w] = first;
+      out.start[w] = begin;
+      out.start[++w] = k;
     }
+    const series: SeriesSet = {
+      client: out.client,
+      therapist: out.therapist,
+      administrations: out.administrations.subarray(0, w),
+      first: out.first.subarray(0, w),
+      start: out.start.subarray(0, w + 1),
+      session: out.session.subarray(0, k),
+      score: out.score.subarray(0, k),
+    };
     return { series, duplicates, multiTherapist };
   }
-}
-
-/**
- * Groups administrations by client (see BuiltSeries). The rules are written once, in
- * AdminTable.buildSeries (the administrations column by column, as the job keeps them); each
- * series' `first` here is the caller's own object.
- */
-export function buildSeries(rows: readonly Administration[]): BuiltSeries {
-  const built = AdminTable.of(rows).buildSeries();
-  for (const s of built.series) if (s.first) s.first = rows[s.first.index!]!;
-  return built;
 }

@@ -2,16 +2,23 @@
  * The series rules in their plain definition (README "Definitions"), written without any of the
  * shortcuts of src/trajectory: the independent reference the series code is tested against.
  */
-import type { Administration, BuiltSeries } from '../../src/trajectory/series.js';
+import type { Administration, BuiltSeries, Observation } from '../../src/trajectory/series.js';
+import { observationsOf } from '../../src/trajectory/series.js';
+
+export interface ReferenceSeries {
+  series: Array<{ client: string; therapist: string; observations: Observation[]; administrations: number; first: Administration | null }>;
+  duplicates: BuiltSeries['duplicates'];
+  multiTherapist: string[];
+}
 
 /** The definition: group by client, then by session; duplicates out; therapist = most rows, first on a tie. */
-export function referenceSeries(rows: readonly Administration[]): BuiltSeries {
-  const out: BuiltSeries = { series: [], duplicates: [], multiTherapist: [] };
+export function referenceSeries(rows: readonly Administration[]): ReferenceSeries {
+  const out: ReferenceSeries = { series: [], duplicates: [], multiTherapist: [] };
   const clients = [...new Set(rows.map((r) => r.client))];
   for (const client of clients) {
     const list = rows.filter((r) => r.client === client);
     const sessions = [...new Set(list.map((r) => r.session))];
-    const observations: Array<{ session: number; score: number }> = [];
+    const observations: Observation[] = [];
     let first: Administration | null = null;
     for (const session of sessions) {
       const admins = list.filter((r) => r.session === session);
@@ -31,3 +38,18 @@ export function referenceSeries(rows: readonly Administration[]): BuiltSeries {
   return out;
 }
 
+/** Columnar series as the reference writes them; `first` looked up in the administrations given. */
+export function seriesObjects(built: BuiltSeries, admins: readonly Administration[]): ReferenceSeries {
+  const s = built.series;
+  return {
+    series: s.client.map((client, i) => ({
+      client,
+      therapist: s.therapist[i]!,
+      observations: observationsOf(s, i),
+      administrations: s.administrations[i]!,
+      first: s.first[i]! >= 0 ? admins[s.first[i]!]! : null,
+    })),
+    duplicates: built.duplicates,
+    multiTherapist: built.multiTherapist,
+  };
+}

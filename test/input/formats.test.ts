@@ -127,6 +127,45 @@ describe('bad input: exit 3 with the code, the line and what to do; nothing writ
     expect(r.stderr).toContain('[XLSX_SHEET_NOT_FOUND]');
     expect(r.stderr).toContain('"About", "Data"');
   });
+  it('a workbook read from its first sheet, which holds no data, names its other sheets', async () => {
+    const r = await runCli(['score', `${F}/second-sheet.xlsx`, '-i', 'wai-sr']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('[CSV_NO_ROWS]');
+    expect(r.stderr).toMatch(/first worksheet, "About".*"Data".*--sheet/);
+  });
+  it.each([
+    ['truncated.xlsx', /not a zip file, or file is truncated/],
+    ['truncated-sheet.xlsx', /sheet1\.xml: malformed or truncated XML/],
+    ['malformed-sheet.xlsx', /sheet1\.xml: .*disallowed character/],
+  ])('a broken workbook (%s) is refused whole: exit 3, nothing written, no partial scores', async (file, why) => {
+    for (const command of ['score', 'reliability', 'report']) {
+      const d = tempDir();
+      const out = command === 'report' ? join(d, 'weekly') : join(d, 'out.csv');
+      const r = await runCli([command, `${F}/bad/${file}`, '-i', 'wai-sr', '-o', out]);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toContain('[XLSX_UNREADABLE]');
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).toMatch(/hint: .*save it again/);
+      expect(listDir(d), command).toEqual([]);
+    }
+  });
+  it('a formula saved without its result is a problem naming the formula, not a missing answer', async () => {
+    const r = await runCli(['score', `${F}/formula-no-value.xlsx`, '-i', 'wai-sr', '--errors', '-', '-o', join(tempDir(), 'o.csv')]);
+    expect(r.code, r.stderr).toBe(0);
+    const problems = readCsvObjects(r.stdout, true);
+    expect(problems).toEqual([expect.objectContaining({ line: '3', column: 'wai3', value: "'=D3+1", code: 'RESPONSE_FORMULA' })]);
+    expect(problems[0]!.message).toMatch(/save it again/);
+    // The formula cell that kept its result (=E4, cached 4) is read as its result.
+    const scored = await runCli(['score', `${F}/formula-no-value.xlsx`, '-i', 'wai-sr']);
+    expect(readCsvObjects(scored.stdout, true)[2]!.wai4).toBe('4');
+  });
+  it('reads 1904-system dates and inline strings as the 1900-system, shared-string workbook', async () => {
+    const a = await runCli(['score', `${F}/clean.xlsx`, '-i', 'wai-sr']);
+    const b = await runCli(['score', `${F}/second-sheet.xlsx`, '-i', 'wai-sr', '--sheet', 'Data']);
+    const clean = readCsvObjects((await runCli(['score', `${F}/clean.csv`, '-i', 'wai-sr'])).stdout, true);
+    expect(b.stdout).toBe(a.stdout);
+    expect(readCsvObjects(a.stdout, true).map((r) => [r.date, r.note])).toEqual(clean.map((r) => [r.date, r.note]));
+  });
   it('a workbook saved with a .csv name is recognised', async () => {
     const d = tempDir();
     writeFileSync(join(d, 'book.csv'), readFileSync(`${F}/clean.xlsx`));

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import compiled from '../../src/instrument/schema-validator.js';
 // @ts-expect-error: a plain JavaScript build script without type declarations
-import { SCHEMA, TARGET, validatorModule } from '../../src/instrument/compile-schema.mjs';
+import { SCHEMA, TARGET, validatorModule } from '../../scripts/build-schema-validator.mjs';
 
 const schemaText = readFileSync(SCHEMA, 'utf8');
 const fresh = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(schemaText));

@@ -1,14 +1,15 @@
 /**
  * AdminTable (src/trajectory/table.ts), the administrations column by column, where the series
  * rules are written: it keeps the administrations as given, and its series equal the plain
- * definition of the rules (test/helpers/series-reference.ts), also with REDCap base-row therapists
- * filled in.
+ * definition of the rules (test/helpers/series-reference.ts), in any order, with duplicated
+ * sessions, missing scores and several therapists, also with REDCap base-row therapists filled in;
+ * each measure's series from its own score column.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Administration, BuiltSeries } from '../../src/trajectory/series.js';
+import type { Administration } from '../../src/trajectory/series.js';
 import { AdminTable } from '../../src/trajectory/table.js';
-import { referenceSeries } from '../helpers/series-reference.js';
+import { referenceSeries, seriesObjects } from '../helpers/series-reference.js';
 
 const admin = fc.record({
   client: fc.constantFrom('A', 'B', 'C', 'D10', 'D2'),
@@ -19,7 +20,7 @@ const admin = fc.record({
 
 function tableOf(rows: ReadonlyArray<{ client: string; session: number; score: number | null; therapist: string }>, from = 0): AdminTable {
   const t = new AdminTable();
-  rows.forEach((r, i) => t.push(r.client, r.session, r.score, r.therapist, from + i + 2));
+  rows.forEach((r, i) => t.push(r.client, r.session, r.therapist, from + i + 2, r.score ?? Number.NaN));
   return t;
 }
 
@@ -34,11 +35,27 @@ describe('AdminTable', () => {
         const objects = objectsOf(list);
         const table = tableOf(list);
         expect(table.toAdministrations()).toEqual(objects);
-        const expected: BuiltSeries = referenceSeries(objects);
-        expect(table.buildSeries()).toEqual(expected);
+        expect(seriesObjects(table.buildSeries(), objects)).toEqual(referenceSeries(objects));
         expect(table.sessionRange()).toEqual(list.length === 0 ? null : [Math.min(...list.map((r) => r.session)), Math.max(...list.map((r) => r.session))]);
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('builds each measure\'s series from its own scores, over the same administrations', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(admin, fc.option(fc.integer({ min: 0, max: 9 }))), { maxLength: 40 }), (list) => {
+        const t = new AdminTable(2);
+        list.forEach(([r, second], i) => {
+          const at = t.push(r.client, r.session, r.therapist, i + 2, r.score ?? Number.NaN);
+          if (second !== null) t.scores[1]![at] = second;
+        });
+        const objects = objectsOf(list.map(([r]) => r));
+        const seconds = objectsOf(list.map(([r, second]) => ({ ...r, score: second })));
+        expect(seriesObjects(t.buildSeries(0), objects)).toEqual(referenceSeries(objects));
+        expect(seriesObjects(t.buildSeries(1), seconds)).toEqual(referenceSeries(seconds));
+      }),
+      { numRuns: 500 },
     );
   });
 
@@ -48,13 +65,13 @@ describe('AdminTable', () => {
         const first = tableOf(list);
         const objects = objectsOf(list);
         expect(first.toAdministrations()).toEqual(objects);
-        expect(first.buildSeries()).toEqual(referenceSeries(objects));
+        expect(seriesObjects(first.buildSeries(), objects)).toEqual(referenceSeries(objects));
 
         const therapists = new Map<string, string>(base);
         for (const a of objects) if (a.therapist === '') a.therapist = therapists.get(a.client) ?? '';
         first.fillTherapists(therapists);
         expect(first.toAdministrations()).toEqual(objects);
-        expect(first.buildSeries()).toEqual(referenceSeries(objects));
+        expect(seriesObjects(first.buildSeries(), objects)).toEqual(referenceSeries(objects));
       }),
       { numRuns: 1000 },
     );

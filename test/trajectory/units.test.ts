@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classifyClinicalChange, classifyReliableChange, isClinical, standardErrorOfDifference } from '../../src/trajectory/change.js';
 import { findRuptures, pooledDifferenceSd, ruptureThreshold } from '../../src/trajectory/ruptures.js';
-import { summariseSeries } from '../../src/trajectory/series.js';
-import { buildSeries } from '../../src/trajectory/table.js';
+import { linearRegression } from 'simple-statistics';
+import { olsSlope, summariseSeries } from '../../src/trajectory/series.js';
+import { AdminTable } from '../../src/trajectory/table.js';
 import { therapistIcc } from '../../src/trajectory/therapist.js';
 
-const obs = (scores: number[]) => scores.map((score, i) => ({ session: i + 1, score }));
+const obs = (scores: number[]) => ({ session: scores.map((_, i) => i + 1), score: scores });
 
 describe('reliable change (Jacobson & Truax, 1991)', () => {
   it('S_diff = √2 · SD · √(1 − r): SD 7.5, r .88 -> 3.6742', () => {
@@ -45,16 +46,27 @@ describe('series', () => {
       { client: 'A', session: 2, score: 20, therapist: 'T', line: 4 },
       { client: 'A', session: 3, score: 14, therapist: 'T', line: 5 },
     ];
-    const { series, duplicates } = buildSeries(rows);
-    expect(series[0]!.observations).toEqual([{ session: 1, score: 10 }, { session: 3, score: 14 }]);
+    const { series, duplicates } = AdminTable.of(rows).buildSeries();
+    expect([...series.session]).toEqual([1, 3]);
+    expect([...series.score]).toEqual([10, 14]);
     expect(duplicates).toEqual([{ client: 'A', session: 2, lines: [3, 4] }]);
   });
   it('summary: slope by OLS on session numbers (hand: sessions 1, 2, 4 with 10, 12, 16 -> slope 2)', () => {
     // x̄ = 7/3, ȳ = 38/3; Sxy = (−4/3)(−8/3) + (−1/3)(−2/3) + (5/3)(10/3) = 84/9; Sxx = 16/9 + 1/9 + 25/9 = 42/9 -> 2
-    const s = summariseSeries([{ session: 1, score: 10 }, { session: 2, score: 12 }, { session: 4, score: 16 }]);
+    const s = summariseSeries({ session: [1, 2, 4], score: [10, 12, 16] });
     expect(s.slope).toBeCloseTo(2, 12);
     expect(s).toMatchObject({ nSessions: 3, firstScore: 10, lastScore: 16, change: 6, firstSession: 1, lastSession: 4 });
     expect(s.mean).toBeCloseTo(38 / 3, 12);
+  });
+  it('the slope is simple-statistics\' linearRegression, bit for bit', () => {
+    let seed = 7;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let t = 0; t < 2000; t++) {
+      const n = 2 + Math.floor(next() * 30);
+      const x = Array.from({ length: n }, (_, i) => i + 1 + Math.floor(next() * 3));
+      const y = Array.from({ length: n }, () => next() * 60);
+      expect(olsSlope(x, y)).toBe(linearRegression(x.map((xi, i) => [xi, y[i]!])).m);
+    }
   });
   it('no slope under 3 scores, no change under 2', () => {
     expect(summariseSeries(obs([5, 6])).slope).toBeNull();
@@ -100,7 +112,7 @@ describe('ruptures and repairs (hand-worked series)', () => {
     const d = [2, -11, 4, 8, -1, 3];
     const m = d.reduce((a, b) => a + b) / d.length;
     const sd = Math.sqrt(d.reduce((a, b) => a + (b - m) ** 2, 0) / (d.length - 1));
-    expect(pooledDifferenceSd([A, obs([1, 4])])).toBeCloseTo(sd, 12);
+    expect(pooledDifferenceSd({ start: Int32Array.from([0, 6, 8]), score: Float64Array.from([...A.score, 1, 4]) })).toBeCloseTo(sd, 12);
   });
 });
 
