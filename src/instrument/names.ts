@@ -37,8 +37,8 @@ let collatorCompare: ((a: string, b: string) => number) | undefined;
 
 /**
  * Ids and labels in natural order ("C2" before "C10"); one collator, far faster than localeCompare
- * per call. Made at the first comparison: building it takes ~30 ms, which commands that never sort
- * (score) need not pay at start-up.
+ * per call. Made at the first comparison, so that commands that never sort (score) do not pay for
+ * building it at start-up.
  */
 export function naturalOrder(a: string, b: string): number {
   collatorCompare ??= new Intl.Collator('en', { numeric: true }).compare;

@@ -1,8 +1,8 @@
 /**
  * Percentile bootstrap of alpha and omega (2.5 %, 97.5 %, R type 7). Resample b draws its rows from
  * its own generator, seeded from (seed, b), so a given --seed gives the same intervals on any machine
- * and however the resamples were split. (Worker threads were tried and measured slower on the
- * development machine: 4.3 s against 3.5 s for 1,000 resamples of 5,000 × 12.)
+ * and however the resamples were split. (Worker threads were tried, and measured slower on a
+ * 2-core machine.)
  */
 import { rawAlpha } from '../stats/alpha.js';
 import type { ItemMatrix } from '../stats/item-matrix.js';

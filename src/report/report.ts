@@ -153,7 +153,6 @@ function instrumentSection(d: ReportData, inst: Instrument, figures: Figure[]): 
   if (measure?.report && obs) {
     const scale = inst.scales.find((s) => s.id === measure.scaleId)!;
     const range = scaleRange(inst, scale);
-    // A loop, not .flat().map(): a million observations took Array.prototype.flat most of a second.
     const scores = measure.report.result.series.score;
     const file = `figures/${inst.id}-${scale.id}-distribution.svg`;
     figures.push({ file, svg: distributionFigure(scores, range, scaleLabel(inst, scale.id), `${inst.id} ${scale.name}: distribution of scores`) });

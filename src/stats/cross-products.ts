@@ -3,9 +3,9 @@
  * item-major, the weighted column sums, the products with the row means, and the cross-product of
  * every pair of columns. Two implementations that give the same bits:
  * - addBlockJs, plain JavaScript;
- * - addBlockWasm, the WebAssembly kernel in wasm/cross.wat (128-bit SIMD, two doubles per
- *   instruction), about 5× faster here (1M rows of 36 items: 1.76 s against 0.32 s). It takes each
- *   sum in the same order, with the same roundings, as the JavaScript loop.
+ * - addBlockWasm, the WebAssembly kernel in src/kernels/cross.wat (128-bit SIMD, two doubles per
+ *   instruction; docs/performance.md). It takes each sum in the same order, with the same
+ *   roundings, as the JavaScript loop.
  * `addBlock` is the kernel where WebAssembly SIMD is available (Node 16.4 and later), else the loop.
  */
 import { WASM_BASE64 } from '../kernels/cross-wasm.js';

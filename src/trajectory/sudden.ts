@@ -32,7 +32,7 @@ export interface SuddenOptions {
   alpha?: number;
 }
 
-/** |t(α/2, df)|, remembered: df is 2 … 4 here, and each quantile costs ~5 µs (a root search). */
+/** |t(α/2, df)|, remembered: df is 2 … 4 here, and each quantile is a root search. */
 const critical = new Map<string, number>();
 function tCritical(alpha: number, df: number): number {
   const key = `${alpha} ${df}`;

@@ -1,5 +1,5 @@
 /**
- * The series rules in their plain definition (README "Definitions"), written without any of the
+ * The series rules in their plain definition (docs/methods.md, Trajectories), written without any of the
  * shortcuts of src/trajectory: the independent reference the series code is tested against.
  */
 import type { Administration, BuiltSeries, Observation } from '../../src/trajectory/series.js';

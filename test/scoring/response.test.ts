@@ -1,4 +1,4 @@
-/** The cell rules of README "How rapport scores", with hand-worked expectations. */
+/** The cell rules of docs/methods.md "How rapport scores a row", with hand-worked expectations. */
 import { describe, expect, it } from 'vitest';
 import { normalizeLabel } from '../../src/instrument/names.js';
 import { buildResponseParser, parseResponse } from '../../src/scoring/response.js';
