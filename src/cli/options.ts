@@ -9,6 +9,7 @@ import type { CliContext } from './context.js';
 import { type Preset, validateEventMap } from '../input/presets.js';
 import type { ReadOptions } from '../input/table.js';
 import type { MissingMode } from '../reliability/analyse.js';
+import { type EtrModel, parseEtrModels } from '../trajectory/etr.js';
 import type { RuptureMethod } from '../trajectory/ruptures.js';
 
 /** A number option, checked; undefined when not given. */
@@ -29,6 +30,11 @@ export interface TrajectoryOptionValues {
   cutoff?: string;
   ruptureMethod?: string;
   repairWindow: string;
+  date?: string;
+  inactiveDays?: string;
+  etrZ?: string;
+  expected?: string;
+  saveExpected?: string;
 }
 
 export function addTrajectoryOptions(cmd: Command, note = ''): Command {
@@ -41,7 +47,12 @@ export function addTrajectoryOptions(cmd: Command, note = ''): Command {
     .option('--sudden-gain-cutoff <x>', `criterion 1 for sudden gains/losses (default: 1.96 × S_diff)${note}`)
     .option('--cutoff <c>', `clinical cutoff (default: the instrument norm; c itself counts as clinical)${note}`)
     .option('--rupture-method <m>', 'alliance measures: gumz (default), stiles or strauss')
-    .option('--repair-window <w>', 'a repair must come within w observed sessions', '3');
+    .option('--repair-window <w>', 'a repair must come within w observed sessions', '3')
+    .option('--date <col>', 'date of each administration, YYYY-MM-DD (default: date when present)')
+    .option('--inactive-days <n>', 'flag clients not seen in the n days before the latest date in the file')
+    .option('--etr-z <z>', 'outcome measures: width of the expected-response band in SDs (default 1.2816: the worst 10 %)')
+    .option('--expected <model.json>', 'outcome measures: apply expected-response models saved earlier instead of fitting them')
+    .option('--save-expected <model.json>', 'outcome measures: save the fitted expected-response models, to apply to later data');
 }
 
 export function parseTrajectoryOptions(o: TrajectoryOptionValues) {
@@ -56,7 +67,29 @@ export function parseTrajectoryOptions(o: TrajectoryOptionValues) {
     cutoff: parseNumberOption(o.cutoff, '--cutoff', () => true, 'a number'),
     ...(o.ruptureMethod === undefined ? {} : { ruptureMethod: o.ruptureMethod as RuptureMethod }),
     repairWindow: parseNumberOption(o.repairWindow, '--repair-window', (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1')!,
+    ...(o.date === undefined ? {} : { date: o.date }),
+    ...(o.inactiveDays === undefined ? {} : { inactiveDays: parseNumberOption(o.inactiveDays, '--inactive-days', (x) => Number.isInteger(x) && x >= 1, 'a whole number of days, 1 or more')! }),
+    ...(o.etrZ === undefined ? {} : { etrZ: parseNumberOption(o.etrZ, '--etr-z', (x) => x > 0 && x <= 5, 'a number above 0 and at most 5')! }),
   };
+}
+
+/** The models of an --expected file, checked (EXPECTED_MODEL_INVALID with the JSON path when they are not). */
+export async function readExpectedModels(path: string): Promise<EtrModel[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw inputError('EXPECTED_MODEL_NOT_FOUND', `cannot read the model file ${path}`, { location: { file: path }, hint: 'write one with --save-expected on earlier data' });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw inputError('EXPECTED_MODEL_INVALID', `${path} is not valid JSON: ${(err as Error).message}`, { location: { file: path } });
+  }
+  const models = parseEtrModels(value, path);
+  if (!Array.isArray(models)) throw inputError('EXPECTED_MODEL_INVALID', `${path}: ${models.message}`, { location: { file: path, jsonPath: models.path }, hint: 'use a file written by --save-expected' });
+  return models;
 }
 
 export interface ReliabilityOptionValues {

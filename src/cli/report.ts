@@ -5,7 +5,8 @@ import { inputError, usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import type { CliContext, RunState } from './context.js';
 import { VERSION } from '../version.js';
-import { addPresetOptions, addReadOptions, addReliabilityOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type TrajectoryOptionValues , parseDigits, readColumnMap, warnProvisional } from './options.js';
+import { addPresetOptions, addReadOptions, addReliabilityOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type TrajectoryOptionValues, parseDigits, readColumnMap, readExpectedModels, warnProvisional } from './options.js';
+import { sayAttention, saveExpected } from './monitoring.js';
 import { createProgress } from './progress.js';
 
 interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues, ReadOptionValues, PresetOptionValues {
@@ -18,20 +19,30 @@ interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues,
   scale?: string;
   digits?: string;
   strict?: boolean;
+  byTherapist?: boolean;
 }
 
 const HELP = `
-Writes into <dir>: report.md, report.html (self-contained: opens offline), scores.csv,
+Writes into <dir>: report.html (self-contained: opens offline) and report.md, which open with the
+clients who need attention and why, then each one's chart; attention.csv, scores.csv,
 reliability.csv, items.csv, trajectories.csv, events.csv, therapists.csv, cohort.json,
-problems.csv (when there are problems) and figures/*.svg. The folder is built aside and moved
-into place at the end, so a failed run leaves no half report; an existing folder is replaced only
-if it holds an earlier rapport report. Reads the data once per pass (score, reliability, and
-trajectories per instrument); standard input is saved to a temporary file first.
+problems.csv (when there are problems), figures/ and, with --by-therapist, therapists/<id>.html
+and .md. The folder is built aside and moved into place at the end, so a failed run leaves no half
+report; an existing folder is replaced only if it holds an earlier rapport report. Reads the data
+once. The report says when it was made (set SOURCE_DATE_EPOCH for a fixed time).
 
 Examples:
   $ rapport report fixtures/sample/sessions.csv -i wai-sr,ors -o rapport-report
   $ rapport report export.csv -i srs,ors -o weekly --pseudonymize --salt-file rapport.salt
-  $ rapport report data.csv -i wai-s -o out --boot 1000 --seed 7 --rupture-method stiles`;
+  $ rapport report data.csv -i wai-s -o out --boot 1000 --seed 7 --rupture-method stiles
+  $ rapport report week.csv -i wai-sr,phq-9 -o week --expected last-year.json --inactive-days 28 --by-therapist`;
+
+/** When the report is made, to the second (UTC); SOURCE_DATE_EPOCH (seconds) fixes it, for reproducible builds. */
+function generatedAt(): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  const when = epoch !== undefined && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
+  return `${when.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
 
 /** Shorter secrets can be found by trying: 16 characters of a random hex string are 64 bits. */
 export const MIN_SALT_LENGTH = 16;
@@ -73,6 +84,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
     .option('--scale <id>', 'trajectories: the scale to follow (default: total)')
     .option('--digits <n>', 'round numbers in the CSV tables')
     .option('--strict', 'exit 1 when any data problem was found (the report is still written)')
+    .option('--by-therapist', 'also write one page per therapist with only their clients (therapists/<id>.html and .md)')
     .addHelpText('after', HELP);
   addReliabilityOptions(cmd, 'reliability: ');
   addTrajectoryOptions(cmd, ' (one instrument only)');
@@ -88,6 +100,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
       const digits = parseDigits(opts.digits);
       const instruments = await loadInstruments(opts.instruments);
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
+      const expected = opts.expected === undefined ? undefined : await readExpectedModels(opts.expected);
       warnProvisional(ctx, instruments);
       let total = 0;
       if (file !== '-') total = await stat(file).then((s) => s.size, () => 0);
@@ -98,7 +111,9 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
           {
             input: file, instruments, map, outDir: opts.output, ...trajectory, ...presets, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false,
             pseudonymize: opts.pseudonymize === true, salt: salt ?? '', missing, boot, seed, scale: opts.scale,
-            digits, version: VERSION,
+            digits, version: VERSION, byTherapist: opts.byTherapist === true, generatedAt: generatedAt(),
+            ...(expected ? { expected } : {}),
+            ...(opts.saveExpected === undefined ? {} : { saveExpected: opts.saveExpected }),
             onPhase: (p) => progress.phase(p),
             onProgress: (b) => progress.update(b, total),
           },
@@ -119,12 +134,8 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
         if (m.skipped) ctx.warn(`trajectories of ${m.instrument.id}: ${m.skipped}`);
         for (const w of m.report?.result.warnings ?? []) ctx.warn(`${m.instrument.id}/${m.scaleId}: ${w}`);
       }
-      const a = result.attention;
-      ctx.say(
-        a.clients > 0
-          ? `  ${c.yellow(`${a.clients} client(s) need attention`)}: ${a.deteriorated} reliably deteriorated, ${a.ruptures} with an unrepaired alliance rupture, ${a.cutoff} with a last score past the cutoff`
-          : '  no client flagged',
-      );
+      sayAttention(ctx, result.attention, result.clients);
+      if (opts.saveExpected !== undefined) await saveExpected(ctx, opts.saveExpected, result.measures.flatMap((m) => (m.report ? [m.report] : [])), file);
       if (result.problems.length > 0) ctx.say(`  ${c.yellow(`${result.problems.length} problem(s)`)} listed in ${opts.output}/problems.csv`);
       ctx.say(`  report: ${c.underline(`${opts.output}/report.html`)} and ${opts.output}/report.md`);
       if (opts.strict && result.problems.length > 0) state.exitCode = 1;

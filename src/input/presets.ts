@@ -1,7 +1,7 @@
 /**
  * Which columns hold the client, the session and the therapist, for plain files and for the
- * conventions of survey tools. Qualtrics: the client in ExternalReference, the session in an
- * embedded-data field `session`. REDCap: the client in record_id; the session in
+ * conventions of survey tools, and the date of each administration. Qualtrics: the client in
+ * ExternalReference, the session in an embedded-data field `session`, the date in RecordedDate. REDCap: the client in record_id; the session in
  * redcap_repeat_instance (repeating instruments; a row without an instance is the record's base
  * row), or in redcap_event_name (longitudinal projects: the number in `session_3_arm_1`, or an
  * --event-map). Presets are detected from the header when that is unambiguous. Pure.
@@ -22,12 +22,15 @@ export interface ColumnRoles {
   session: SessionSource;
   /** -1 when there is no therapist column. */
   therapist: number;
+  /** The date of each administration; -1 when there is none. */
+  date: number;
 }
 
 export interface RoleOptions {
   client?: string;
   session?: string;
   therapist?: string;
+  date?: string;
   preset?: Preset;
   eventMap?: Record<string, number>;
 }
@@ -74,7 +77,9 @@ export function resolveRoles(
     throw usageError('EVENT_MAP_UNUSED', '--event-map needs a redcap_event_name column to map', 'leave it out, or export the events');
   }
   const therapist = o.therapist !== undefined ? find(o.therapist, '--therapist') : indexOf(header, 'therapist_id');
-  return { ...(preset ? { preset } : {}), client, session, therapist };
+  // The date: --date, else a `date` column, else Qualtrics' RecordedDate.
+  const date = o.date !== undefined ? find(o.date, '--date') : present('date') ? indexOf(header, 'date') : preset === 'qualtrics' ? indexOf(header, 'RecordedDate') : -1;
+  return { ...(preset ? { preset } : {}), client, session, therapist, date };
 }
 
 const INTEGER = /^[+-]?\d+(\.0*)?$/;

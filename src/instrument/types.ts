@@ -43,7 +43,18 @@ export interface Norm {
   cutoff?: number;
   /** A score equal to the cutoff is in the clinical range (default true). */
   cutoffIsClinical?: boolean;
+  /** A published reliable-change criterion in points (used instead of the RCI from sd and reliability). */
+  reliableChange?: number;
+  /** Published severity bands, lowest first (a band runs from its min up to the next band's min). */
+  bands?: Array<{ min: number; max?: number; label: string }>;
   source?: string;
+}
+
+/** A risk item: flagged when the client's latest answer (as given) is at or above the threshold. */
+export interface CriticalRule {
+  item: string;
+  threshold: number;
+  message: string;
 }
 
 export type KeyStatus = 'verified' | 'provisional';
@@ -65,6 +76,7 @@ export interface Instrument {
   items: Item[];
   scales: Scale[];
   norms?: Record<string, Norm>;
+  critical?: CriticalRule[];
 }
 
 /** An instrument together with where it came from (a bundled id or a file path). */

@@ -148,7 +148,31 @@ function semanticProblems(def: Record<string, unknown>): DefinitionProblem[] {
   if (isObject(norms)) {
     for (const key of Object.keys(norms)) {
       if (!scaleIds.has(key)) add('INSTRUMENT_NORM_UNKNOWN_SCALE', jsonPath('/norms', key), `norms are given for "${key}", which is not a scale of this instrument`);
+      const norm = own(norms, key);
+      const bands = isObject(norm) ? own(norm, 'bands') : undefined;
+      if (Array.isArray(bands)) {
+        bands.forEach((band, i) => {
+          if (!isObject(band) || i === 0) return;
+          const before = bands[i - 1];
+          const lo = own(band, 'min');
+          const prev = isObject(before) ? own(before, 'min') : undefined;
+          if (typeof lo === 'number' && typeof prev === 'number' && lo <= prev) add('INSTRUMENT_BANDS_ORDER', `${jsonPath('/norms', key)}.bands[${i}].min`, `bands must be listed lowest first: ${lo} is not above the previous band's min (${prev})`);
+        });
+      }
     }
+  }
+
+  const critical = own(def, 'critical');
+  if (Array.isArray(critical)) {
+    critical.forEach((rule, i) => {
+      if (!isObject(rule)) return;
+      const item = own(rule, 'item');
+      const threshold = own(rule, 'threshold');
+      if (typeof item === 'string' && !itemIds.has(item)) add('INSTRUMENT_UNKNOWN_ITEM', `$.critical[${i}].item`, `critical rule names item "${item}", which is not among the instrument's items`);
+      if (typeof threshold === 'number' && min !== undefined && max !== undefined && (threshold <= min || threshold > max)) {
+        add('INSTRUMENT_CRITICAL_THRESHOLD', `$.critical[${i}].threshold`, `threshold ${threshold} must lie above the lowest answer and within the response scale ${min}–${max} (at ${min} every answer would be flagged)`);
+      }
+    });
   }
   return problems;
 }

@@ -15,9 +15,10 @@ import { fileSink } from '../output/sink.js';
 import { renderHtmlDocument, renderMarkdownDocument } from '../report/document.js';
 import { createPseudonymizer } from '../report/pseudonym.js';
 import { itemColumns, itemRecords, renderLedCsv, renderRecordsCsv, scaleColumns, scaleRecord } from '../report/reliability.js';
-import { attentionRows, buildReport, type MeasureTrajectories, type ReportProblem } from '../report/report.js';
+import { buildReport, type MeasureTrajectories, type ReportProblem } from '../report/report.js';
 import { PROBLEM_COLUMNS, ScoreRows } from '../report/score-rows.js';
-import { cohortObject, EVENT_COLUMNS, eventRows, THERAPIST_COLUMNS, therapistRows, TRAJECTORY_COLUMNS, trajectoryRows } from '../report/trajectories.js';
+import { ATTENTION_COLUMNS, attentionRows, cohortObject, EVENT_COLUMNS, eventRows, THERAPIST_COLUMNS, therapistRows, TRAJECTORY_COLUMNS, trajectoryRows } from '../report/trajectories.js';
+import type { AttentionEntry } from '../trajectory/attention.js';
 import type { MissingMode } from '../reliability/analyse.js';
 import { analyseCollected } from '../reliability/collected.js';
 import { ReliabilityConsumer } from '../reliability/consumer.js';
@@ -27,7 +28,7 @@ import { analyseMeasure, chooseScale, type TrajectoryParams, type TrajectoryRepo
 import { runPass } from './pass.js';
 import { findColumn, openRun } from './prepare.js';
 import { ScoreWriter, type ScoreSummary } from './score.js';
-import { type MeasureSpec, trajectoryConsumer } from './trajectories.js';
+import { attentionOf, dateRange, type MeasureSpec, trajectoryConsumer } from './trajectories.js';
 
 export interface ReportJobOptions extends TrajectoryParams {
   input: string;
@@ -44,6 +45,12 @@ export interface ReportJobOptions extends TrajectoryParams {
   escapeFormulas?: boolean;
   read?: ReadOptions;
   version: string;
+  /** Where the CLI will save the fitted expected-response models (checked here against the input). */
+  saveExpected?: string;
+  /** Also write one page per therapist (therapists/<id>.html and .md). */
+  byTherapist?: boolean;
+  /** When the report is made (ISO date and time), as it says. */
+  generatedAt: string;
   /** Told when a phase starts (reading, analysing, writing), and how far the reading got (bytes of the input). */
   onPhase?: (phase: string) => void;
   onProgress?: (bytes: number) => void;
@@ -57,8 +64,10 @@ export interface ReportResult {
   reliability: ReliabilityReport;
   measures: MeasureTrajectories[];
   problems: ReportProblem[];
-  /** Flagged clients, in all and by reason (a client may have several). */
-  attention: { clients: number; deteriorated: number; ruptures: number; cutoff: number };
+  /** The clients who need attention (attention.csv). */
+  attention: AttentionEntry[];
+  /** Clients in the data. */
+  clients: number;
 }
 
 /** What a report folder written by rapport before manifests holds (it is replaced like one with a manifest). */
@@ -67,18 +76,8 @@ export const LEGACY_REPORT = {
   allowed: (p: string) => /^(report\.(md|html)|(scores|reliability|items|trajectories|events|therapists|problems)\.csv|cohort\.json|figures\/[a-z0-9_-]+\.svg)$/.test(p),
 };
 
-function summariseAttention(rows: ReturnType<typeof attentionRows>): ReportResult['attention'] {
-  const clients = (p: (r: (typeof rows)[number]) => boolean) => new Set(rows.filter(p).map((r) => r.client)).size;
-  return {
-    clients: clients(() => true),
-    deteriorated: clients((r) => r.reasons.some((x) => x.startsWith('reliable deterioration'))),
-    ruptures: clients((r) => r.reasons.some((x) => x.includes('rupture'))),
-    cutoff: clients((r) => r.reasons.some((x) => x.startsWith('last score'))),
-  };
-}
-
 /** Row problems of the trajectories that the report lists once (the answers' problems come from scoring). */
-const LOCATION_CODES = new Set(['CLIENT_MISSING', 'SESSION_NOT_INTEGER', 'DUPLICATE_SESSION', 'SCORE_NOT_NUMERIC']);
+const LOCATION_CODES = new Set(['CLIENT_MISSING', 'SESSION_NOT_INTEGER', 'EVENT_UNMAPPED', 'EVENT_WITHOUT_SESSION', 'DATE_INVALID', 'DUPLICATE_SESSION', 'SCORE_NOT_NUMERIC']);
 
 export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable; stdout: Writable }): Promise<ReportResult> {
   if ((opts.reliability ?? opts.sd ?? opts.suddenGainCutoff ?? opts.cutoff) !== undefined && opts.instruments.length > 1) {
@@ -87,7 +86,7 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
   const folder = await openOwnedFolder(opts.outDir, { command: 'report', version: opts.version, input: opts.input, legacy: LEGACY_REPORT });
   try {
     const escape = opts.escapeFormulas !== false;
-    const { table, plans } = await openRun(opts, io.stdin);
+    const { table, plans } = await openRun({ ...opts, outputs: [{ option: '--save-expected', path: opts.saveExpected }] }, io.stdin);
     const name = table.name;
     const instruments = opts.instruments.map((l) => l.instrument);
 
@@ -145,6 +144,9 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       return { instrument: inst, scaleId: f.scaleId, report: analyseMeasure(trajectories, f.m, contexts[f.m]!, f.params) };
     });
 
+    const attention = attentionOf(trajectories, measures.flatMap((m) => (m.report ? [{ label: m.report.measure, report: m.report }] : [])), opts.inactiveDays);
+    await folder.writeFile('attention.csv', renderRecordsCsv(attentionRows(attention), ATTENTION_COLUMNS, opts.digits, escape));
+
     // Tables across measures, with the measure in front.
     opts.onPhase?.('writing');
     const done = measures.filter((m): m is MeasureTrajectories & { report: TrajectoryReport } => m.report !== undefined);
@@ -170,17 +172,27 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
     problems.sort((a, b) => a.line - b.line);
     if (problems.length > 0) await folder.writeFile('problems.csv', renderRecordsCsv(problems.map((p) => ({ ...p })), PROBLEM_COLUMNS, undefined, escape));
 
-    const { blocks, figures } = buildReport({
-      input: name, rows: score.rows, instruments, score, reliability, missing: opts.missing,
-      measures, problems, pseudonymized: opts.pseudonymize, version: opts.version,
-    });
+    const clients = new Set(measures.flatMap((m) => m.report?.result.clients.map((c) => c.client) ?? [])).size;
+    const { blocks, figures, therapists } = buildReport(
+      {
+        input: name, rows: score.rows, instruments, score, reliability, missing: opts.missing,
+        measures, problems, pseudonymized: opts.pseudonymize, version: opts.version,
+        attention, dates: dateRange(trajectories), generatedAt: opts.generatedAt,
+        ...(opts.inactiveDays === undefined ? {} : { inactiveDays: opts.inactiveDays }),
+      },
+      { byTherapist: opts.byTherapist === true },
+    );
     for (const f of figures) await folder.writeFile(f.file, f.svg);
     await folder.writeFile('report.md', renderMarkdownDocument(blocks));
     await folder.writeFile('report.html', renderHtmlDocument(`rapport report: ${name}`, blocks));
+    for (const t of therapists) {
+      await folder.writeFile(`therapists/${t.name}.md`, renderMarkdownDocument(t.blocks));
+      await folder.writeFile(`therapists/${t.name}.html`, renderHtmlDocument(`rapport report: therapist ${t.therapist}`, t.blocks));
+    }
 
     const files = [...folder.files].sort();
     await folder.commit();
-    return { outDir: opts.outDir, files, rows: score.rows, score, reliability, measures, problems, attention: summariseAttention(done.flatMap((m) => attentionRows(m))) };
+    return { outDir: opts.outDir, files, rows: score.rows, score, reliability, measures, problems, attention, clients };
   } catch (err) {
     await folder.abort();
     throw err;

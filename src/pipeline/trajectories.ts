@@ -7,6 +7,7 @@ import type { ReadOptions, TableSource } from '../input/table.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import type { ScoringPlan } from '../scoring/plan.js';
 import { type MeasureSource, TrajectoryConsumer } from '../trajectory/consumer.js';
+import { type AttentionEntry, buildAttention } from '../trajectory/attention.js';
 import { analyseMeasure, chooseScale, type MeasureContext, type TrajectoryParams, type TrajectoryReport } from '../trajectory/measure.js';
 import { runPass } from './pass.js';
 import { findColumn, openRun } from './prepare.js';
@@ -60,7 +61,7 @@ export function trajectoryConsumer(table: TableSource, measures: readonly Measur
       scoreColumn,
       scale: inst && scale ? inst.scales.indexOf(scale) : -1,
       scaleItems: Int32Array.from(inst && scale ? scale.items.map((id) => inst.items.findIndex((it) => it.id === id)) : []),
-      needAlpha: inst !== undefined && measure.params.reliability === undefined && norm?.reliability === undefined,
+      needAlpha: inst !== undefined && measure.params.reliability === undefined && norm?.reliability === undefined && !(measure.params.sd === undefined && norm?.reliableChange !== undefined),
     });
     const ctx: MeasureContext = {
       input: table.name,
@@ -78,7 +79,24 @@ export function trajectoryConsumer(table: TableSource, measures: readonly Measur
   return { consumer: new TrajectoryConsumer(table.header, roles, sources, table.dialect.decimalComma), contexts };
 }
 
-export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readable): Promise<TrajectoryReport> {
+/** What the attention list needs of a run's administrations: each client's latest, and the latest date. */
+export function attentionOf(consumer: TrajectoryConsumer, measures: ReadonlyArray<{ label: string; report: TrajectoryReport }>, inactiveDays: number | undefined): AttentionEntry[] {
+  return buildAttention({ latest: consumer.admins.latestByClient(), latestDay: consumer.admins.latestDay(), measures, ...(inactiveDays === undefined ? {} : { inactiveDays }) });
+}
+
+/** The dates the administrations span (day numbers), or null when none has a date. */
+export function dateRange(consumer: TrajectoryConsumer): [number, number] | null {
+  const latest = consumer.admins.latestDay();
+  return latest === latest ? [consumer.admins.earliestDay(), latest] : null;
+}
+
+export interface TrajectoryRun {
+  report: TrajectoryReport;
+  attention: AttentionEntry[];
+  dates: [number, number] | null;
+}
+
+export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readable): Promise<TrajectoryRun> {
   const inst = opts.instrument?.instrument;
   if (inst) chooseScale(inst.scales, opts.scale, inst.id);
   if (!inst && opts.reliability === undefined) {
@@ -87,5 +105,6 @@ export async function runTrajectoryJob(opts: TrajectoryJobOptions, stdin: Readab
   const { table, plans } = await openRun({ input: opts.input, instruments: opts.instrument ? [opts.instrument] : [], map: opts.map, outputs: opts.outputs, read: opts.read }, stdin);
   const { consumer, contexts } = trajectoryConsumer(table, [{ plan: plans[0], k: 0, scale: opts.scale, scoreColumn: opts.scoreColumn, higherIsBetter: opts.higherIsBetter, params: opts }], opts);
   await runPass(table, plans, [consumer], opts.onProgress ? { onProgress: opts.onProgress } : {});
-  return analyseMeasure(consumer, 0, contexts[0]!, opts);
+  const report = analyseMeasure(consumer, 0, contexts[0]!, opts);
+  return { report, attention: attentionOf(consumer, [{ label: report.measure, report }], opts.inactiveDays), dates: dateRange(consumer) };
 }

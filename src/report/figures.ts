@@ -75,11 +75,16 @@ export function cohortFigure(points: readonly SessionMean[], range: [number, num
   return svgDocument(BOX.width, BOX.height, title, `Mean score per session with 95% confidence band over ${points.length} sessions.`, body);
 }
 
-export interface ClientPanel {
+/** One measure of a client's chart: the scores, the events, and the expected band where the measure has one. */
+export interface MeasurePanel {
   label: string;
+  range: [number, number];
+  higherIsBetter: boolean;
   observations: readonly Observation[];
   events: readonly TrajectoryEvent[];
-  note: string;
+  /** Expected score and the band's limit on the worse side, at each session after intake. */
+  expected?: ReadonlyArray<{ session: number; expected: number; limit: number }>;
+  cutoff?: number;
 }
 
 const EVENT_MARKERS: Record<TrajectoryEvent['type'], { shape: MarkerShape; label: string }> = {
@@ -87,40 +92,62 @@ const EVENT_MARKERS: Record<TrajectoryEvent['type'], { shape: MarkerShape; label
   repair: { shape: 'circle', label: 'repair' },
   sudden_gain: { shape: 'up', label: 'sudden gain (pregain session)' },
   sudden_loss: { shape: 'diamond', label: 'sudden loss (preloss session)' },
+  off_track: { shape: 'square', label: 'off track' },
 };
 
-/** Small multiples: one panel per flagged client, events marked by shape (`ruptures`: whether rupture and repair markers belong in the legend). */
-export function clientPanelsFigure(panels: readonly ClientPanel[], range: [number, number], label: string, title: string, cutoff?: number, ruptures = true): string {
-  const cols = 3;
-  const pw = 220;
-  const ph = 150;
-  const rows = Math.max(1, Math.ceil(panels.length / cols));
-  const width = cols * pw + 20;
-  const legendY = 40 + rows * ph + 10;
-  const height = legendY + 46;
-  const box: Box = { width: pw, height: ph, margin: { top: 22, right: 10, bottom: 30, left: 40 } };
-  const parts: string[] = [`<text x="${width / 2}" y="22" font-size="14" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`];
-  const maxSession = Math.max(2, ...panels.flatMap((p) => p.observations.map((o) => o.session)));
+/**
+ * One client's chart: a panel per measure, scores over sessions, the expected band shaded (from the
+ * expected score to its limit on the worse side) with the expected course dashed, off-track
+ * sessions, ruptures, repairs and sudden changes marked by shape, the cutoff as a dotted line.
+ */
+export function clientFigure(client: string, panels: readonly MeasurePanel[], note: string): string {
+  const pw = 300;
+  const ph = 170;
+  const width = 20 + panels.length * pw;
+  const height = 36 + ph + 40;
+  const box: Box = { width: pw, height: ph, margin: { top: 22, right: 12, bottom: 28, left: 40 } };
+  const sessions = panels.flatMap((p) => [...p.observations.map((o) => o.session), ...(p.expected ?? []).map((e) => e.session)]);
+  const xDomain: [number, number] = [Math.min(1, ...sessions), Math.max(2, ...sessions)];
+  const parts: string[] = [`<text x="10" y="20" font-size="13" font-weight="bold">${escapeXml(client)}</text><text x="${width - 10}" y="20" font-size="10" text-anchor="end">${escapeXml(note)}</text>`];
+  const used = new Set<TrajectoryEvent['type']>();
   panels.forEach((p, i) => {
-    const f = frame(box, [1, maxSession], range, { x: 10 + (i % cols) * pw, y: 36 + Math.floor(i / cols) * ph });
-    parts.push(`<text x="${f.inner.left}" y="${f.inner.top - 6}" font-size="10" font-weight="bold">${escapeXml(p.label)}</text><text x="${f.inner.right}" y="${f.inner.top - 6}" font-size="9" text-anchor="end">${escapeXml(p.note)}</text>`);
+    const f = frame(box, xDomain, p.range, { x: 10 + i * pw, y: 30 });
+    parts.push(`<text x="${f.inner.left}" y="${f.inner.top - 6}" font-size="10" font-weight="bold">${escapeXml(p.label)}</text>`);
     parts.push(axes(f, '', '', { small: true }));
-    if (cutoff !== undefined && cutoff >= range[0] && cutoff <= range[1]) parts.push(`<line x1="${f.inner.left}" x2="${f.inner.right}" y1="${f.y(cutoff).toFixed(1)}" y2="${f.y(cutoff).toFixed(1)}" stroke="#000" stroke-dasharray="4 3" stroke-width="0.8"/>`);
+    if (p.expected && p.expected.length > 0) {
+      const clip = (v: number) => Math.min(p.range[1], Math.max(p.range[0], v));
+      parts.push(band(f, p.expected.map((e) => [e.session, clip(Math.min(e.expected, e.limit)), clip(Math.max(e.expected, e.limit))]), '#ccc'));
+      parts.push(polyline(f, p.expected.map((e) => [e.session, clip(e.expected)]), 'stroke="#555" stroke-width="1" stroke-dasharray="4 3"'));
+    }
+    if (p.cutoff !== undefined && p.cutoff >= p.range[0] && p.cutoff <= p.range[1]) parts.push(`<line x1="${f.inner.left}" x2="${f.inner.right}" y1="${f.y(p.cutoff).toFixed(1)}" y2="${f.y(p.cutoff).toFixed(1)}" stroke="#000" stroke-dasharray="1 3" stroke-width="1"/>`);
     parts.push(polyline(f, p.observations.map((o) => [o.session, o.score]), 'stroke="#000" stroke-width="1.5"'));
-    for (const o of p.observations) parts.push(`<circle cx="${f.x(o.session).toFixed(1)}" cy="${f.y(o.score).toFixed(1)}" r="1.8" fill="#000"/>`);
+    for (const o of p.observations) parts.push(`<circle cx="${f.x(o.session).toFixed(1)}" cy="${f.y(o.score).toFixed(1)}" r="1.8" fill="#000"><title>session ${o.session}: ${fmtScore(o.score)}</title></circle>`);
     for (const e of p.events) {
       const m = EVENT_MARKERS[e.type];
-      const score = e.type === 'sudden_gain' || e.type === 'sudden_loss' ? e.before : e.after;
-      parts.push(marker(m.shape, f.x(e.session), f.y(score), 5, `${m.label} at session ${e.session}`));
+      used.add(e.type);
+      const score = (e.type === 'sudden_gain' || e.type === 'sudden_loss') && e.before !== null ? e.before : e.after;
+      const what = e.type === 'off_track' ? `off track at session ${e.session}: ${fmtScore(e.after)}, expected ${fmtScore(e.expected!)}` : `${m.label} at session ${e.session}`;
+      parts.push(marker(m.shape, f.x(e.session), f.y(score), e.type === 'off_track' ? 3.5 : 5, what));
     }
   });
-  let lx = 20;
-  for (const [type, m] of Object.entries(EVENT_MARKERS)) {
-    if (!ruptures && (type === 'rupture' || type === 'repair')) continue;
-    parts.push(marker(m.shape, lx, legendY + 10, 5));
-    parts.push(`<text x="${lx + 10}" y="${legendY + 14}" font-size="11">${escapeXml(m.label)}</text>`);
-    lx += 32 + m.label.length * 6;
+  let lx = 14;
+  const ly = 36 + ph + 14;
+  const legend: Array<[string, string]> = [];
+  if (panels.some((p) => p.expected && p.expected.length > 0)) legend.push(['band', 'expected (dashed) and its band']);
+  if (panels.some((p) => p.cutoff !== undefined)) legend.push(['cutoff', 'cutoff (dotted)']);
+  for (const [kind, text] of legend) {
+    parts.push(kind === 'band' ? `<rect x="${lx}" y="${ly - 6}" width="14" height="10" fill="#ccc"/>` : `<line x1="${lx}" x2="${lx + 14}" y1="${ly}" y2="${ly}" stroke="#000" stroke-dasharray="1 3"/>`);
+    parts.push(`<text x="${lx + 18}" y="${ly + 4}" font-size="10">${escapeXml(text)}</text>`);
+    lx += 26 + text.length * 5.2;
   }
-  parts.push(`<text x="20" y="${legendY + 34}" font-size="11">x: session · y: ${escapeXml(label)}${cutoff !== undefined ? ' · dashed line: cutoff' : ''}</text>`);
-  return svgDocument(width, height, title, `Score trajectories of ${panels.length} clients flagged for attention, with ${ruptures ? 'ruptures, repairs and ' : ''}sudden changes marked.`, parts.join('\n'));
+  for (const type of Object.keys(EVENT_MARKERS) as Array<TrajectoryEvent['type']>) {
+    if (!used.has(type)) continue;
+    const m = EVENT_MARKERS[type];
+    parts.push(marker(m.shape, lx + 5, ly, 4));
+    parts.push(`<text x="${lx + 13}" y="${ly + 4}" font-size="10">${escapeXml(m.label)}</text>`);
+    lx += 24 + m.label.length * 5.2;
+  }
+  return svgDocument(width, height, `${client}: scores by session`, `Scores of ${client} by session${panels.some((p) => p.expected) ? ', with the expected course and its band' : ''}; events marked by shape.`, parts.join('\n'));
 }
+
+const fmtScore = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));

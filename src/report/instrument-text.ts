@@ -85,9 +85,16 @@ export function renderInstrumentDetail(inst: Instrument, origin: string): string
   if (norms.length > 0) {
     out.push('', 'norms:');
     for (const [scale, n] of norms) {
-      const parts = (['reliability', 'mean', 'sd', 'cutoff'] as const).filter((k) => n[k] !== undefined).map((k) => `${k} ${n[k]}`);
-      out.push(`  ${scale}: ${parts.join(', ')}${n.source ? ` (${n.source})` : ''}`);
+      const parts = (['reliability', 'mean', 'sd', 'cutoff', 'reliableChange'] as const).filter((k) => n[k] !== undefined).map((k) => (k === 'reliableChange' ? `reliable change ${n[k]} points` : `${k} ${n[k]}`));
+      if (n.cutoff !== undefined) parts.push(`clinical when ${inst.higherIsBetter ? (n.cutoffIsClinical === false ? '<' : '≤') : n.cutoffIsClinical === false ? '>' : '≥'} ${n.cutoff}`);
+      out.push(wrap(`  ${scale}: ${parts.join(', ')}`, '  '));
+      if (n.bands) out.push(wrap(`    bands: ${n.bands.map((b, i) => `${b.label} ${b.min}${n.bands![i + 1] ? `–<${n.bands![i + 1]!.min}` : '+'}`).join(', ')}`, '    '));
+      if (n.source) out.push(wrap(`    source: ${n.source}`, '    '));
     }
+  }
+  if (inst.critical && inst.critical.length > 0) {
+    out.push('', 'risk items (flagged first when the latest answer is at or above the threshold):');
+    for (const c of inst.critical) out.push(wrap(`  item ${c.item} ≥ ${c.threshold}: ${c.message}`, '    '));
   }
   if (inst.notes && inst.notes.length > 0) {
     out.push('', 'notes:');

@@ -1,19 +1,25 @@
 /**
- * The content of `rapport report`: data summary, per-instrument reliability and item statistics,
- * trajectories with figures, the clients who need attention, therapists, and methods. Pure: it
- * turns results into document blocks and figure files (SVG text); the job writes them.
+ * The content of `rapport report`, for the clinician first: the clients who need attention (all of
+ * them, in one compact table) and each one's chart with the expected band, off-track sessions and
+ * risk items; then, for researchers, the data summary, reliability and item statistics, trajectories
+ * with the expected-response model and its audit, therapists, and methods. Pure: it turns results
+ * into document blocks and figure files (SVG text); the job writes them. `--by-therapist` pages are
+ * the same first part for one therapist's clients.
  */
-import { naturalOrder } from './format.js';
+import { createHash } from 'node:crypto';
+import { isoDay } from '../input/dates.js';
 import type { Instrument } from '../instrument/types.js';
-import type { TrajectoryReport } from '../trajectory/measure.js';
-import { observationsOf } from '../trajectory/series.js';
-import type { InstrumentTally } from './score-rows.js';
 import type { ReliabilityReport } from '../reliability/report.js';
 import type { ClientTrajectory } from '../trajectory/analyse.js';
+import { type AttentionEntry, attentionCounts, type Reason } from '../trajectory/attention.js';
+import type { TrajectoryReport } from '../trajectory/measure.js';
+import { observationsOf } from '../trajectory/series.js';
+import { bandWidth, expectedScore } from '../trajectory/etr.js';
 import { type Block } from './document.js';
-import { type ClientPanel, clientPanelsFigure, cohortFigure, distributionFigure, sessionMeans } from './figures.js';
+import { clientFigure, cohortFigure, distributionFigure, type MeasurePanel, sessionMeans } from './figures.js';
 import { scaleRange } from './instrument-text.js';
 import { apa, OMEGA_DESCRIPTION } from './reliability.js';
+import type { InstrumentTally } from './score-rows.js';
 
 export interface MeasureTrajectories {
   instrument: Instrument;
@@ -41,6 +47,12 @@ export interface ReportData {
   problems: ReportProblem[];
   pseudonymized: boolean;
   version: string;
+  attention: AttentionEntry[];
+  /** The administrations' dates (day numbers), or null without dates. */
+  dates: [number, number] | null;
+  /** When the report was made (ISO date and time, UTC). */
+  generatedAt: string;
+  inactiveDays?: number;
 }
 
 export interface Figure {
@@ -48,16 +60,8 @@ export interface Figure {
   svg: string;
 }
 
-export interface AttentionRow {
-  client: string;
-  therapist: string;
-  measure: string;
-  urgency: number;
-  reasons: string[];
-  lastSession: number | null;
-  lastScore: number | null;
-  rci: number | null;
-}
+/** At most this many client charts in the main report (every flagged client is in the table and attention.csv). */
+export const MAX_CLIENT_CHARTS = 200;
 
 /** Whether ruptures were looked for in this measure (alliance measures only). */
 const lookedForRuptures = (r: TrajectoryReport): boolean => r.parameters.rupture_method !== null;
@@ -66,38 +70,18 @@ const f2 = (x: number | null | undefined): string => (x === null || x === undefi
 const count = <T>(xs: readonly T[], p: (x: T) => boolean): number => xs.reduce((a, x) => a + (p(x) ? 1 : 0), 0);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/**
- * Clients to look at, most urgent first: reliable deterioration (3), a rupture not yet repaired (2),
- * a last score in the clinical range or under the alert threshold (1). Ties: by RCI, worst first.
- */
-export function attentionRows(m: MeasureTrajectories): AttentionRow[] {
-  const r = m.report;
-  if (!r) return [];
-  const label = `${m.instrument.id} ${m.scaleId}`;
-  const out: AttentionRow[] = [];
-  const cutoff = r.clinicalCutoff;
-  for (const c of r.result.clients) {
-    const reasons: string[] = [];
-    let urgency = 0;
-    if (c.reliableChange === 'deteriorated') {
-      urgency += 3;
-      reasons.push(`reliable deterioration (RCI ${f2(c.rci)})`);
-    }
-    if (c.unresolved > 0 && lookedForRuptures(r)) {
-      urgency += 2;
-      reasons.push(`${plural(c.unresolved, 'rupture')} not repaired, alliance still below its earlier level`);
-    }
-    if (cutoff !== null && c.lastScore !== null) {
-      const clinical = r.cutoffIsClinical ? (r.higherIsBetter ? c.lastScore <= cutoff : c.lastScore >= cutoff) : r.higherIsBetter ? c.lastScore < cutoff : c.lastScore > cutoff;
-      if (clinical) {
-        urgency += 1;
-        reasons.push(`last score ${f2(c.lastScore)} ${r.higherIsBetter ? (r.cutoffIsClinical ? '≤' : '<') : r.cutoffIsClinical ? '≥' : '>'} ${cutoff}`);
-      }
-    }
-    if (urgency > 0) out.push({ client: c.client, therapist: c.therapist, measure: label, urgency, reasons, lastSession: c.lastSession, lastScore: c.lastScore, rci: c.rci });
-  }
-  const worse = (x: AttentionRow) => (x.rci === null ? 0 : r.higherIsBetter ? x.rci : -x.rci);
-  return out.sort((a, b) => b.urgency - a.urgency || worse(a) - worse(b) || naturalOrder(a.client, b.client));
+const REASON_TEXT: Record<Reason, string> = {
+  critical_item: 'risk item',
+  not_on_track: 'not on track',
+  reliable_deterioration: 'reliable deterioration',
+  unrepaired_rupture: 'unrepaired rupture',
+  no_recent_session: 'no recent session',
+};
+
+/** A file name for a client's or therapist's figure or page: the id when it is plain, else a code that does not show it. */
+export function safeName(id: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,60}$/.test(id)) return id;
+  return `id-${createHash('sha256').update(id).digest('hex').slice(0, 12)}`;
 }
 
 function scaleLabel(inst: Instrument, scaleId: string): string {
@@ -220,36 +204,6 @@ function trajectorySection(m: MeasureTrajectories, figures: Figure[]): Block[] {
     ],
   });
   for (const w of res.warnings) blocks.push({ kind: 'warning', text: `${m.instrument.id} ${m.scaleId}: ${w}` });
-  const attention = attentionRows(m);
-  const flagged = attention.slice(0, 9);
-  if (flagged.length > 0) {
-    const byClient = new Map(cs.map((c, i) => [c.client, i]));
-    const panels: ClientPanel[] = flagged.map((a) => {
-      const i = byClient.get(a.client)!;
-      return { label: a.client, observations: observationsOf(res.series, i), events: res.events.filter((e) => e.client === a.client), note: a.reasons[0]!.split(' (')[0]! };
-    });
-    const pfile = `figures/${m.instrument.id}-${m.scaleId}-flagged-clients.svg`;
-    figures.push({ file: pfile, svg: clientPanelsFigure(panels, range, label, `${m.instrument.id} ${m.scaleId}: clients who need attention`, r.clinicalCutoff ?? undefined, lookedForRuptures(r)) });
-    blocks.push({ kind: 'figure', file: pfile, svg: figures.at(-1)!.svg, caption: `Figure: trajectories of the ${flagged.length} most urgent clients (of ${attention.length} flagged) with ${lookedForRuptures(r) ? 'ruptures (▼), repairs (○), ' : ''}sudden gains (△) and losses (◇) marked.` });
-  }
-  return blocks;
-}
-
-function attentionSection(d: ReportData): Block[] {
-  const rows = d.measures.flatMap(attentionRows).sort((a, b) => b.urgency - a.urgency);
-  const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Clients who need attention', id: 'attention' }];
-  if (rows.length === 0) return [...blocks, { kind: 'paragraph', text: 'No client was flagged.' }];
-  const shown = rows.slice(0, 50);
-  blocks.push({
-    kind: 'paragraph',
-    text: `${plural(rows.length, 'client measure')} flagged, most urgent first: reliable deterioration, then alliance ruptures not repaired (the alliance is still below its pre-rupture level), then a last score in the clinical range or under the alert threshold.${rows.length > shown.length ? ` The first ${shown.length} are shown; all clients are in trajectories.csv.` : ''}`,
-  });
-  blocks.push({
-    kind: 'table',
-    head: ['Client', 'Therapist', 'Measure', 'Why', 'Last session', 'Last score', 'RCI'],
-    align: ['l', 'l', 'l', 'l', 'r', 'r', 'r'],
-    rows: shown.map((a) => [a.client, a.therapist, a.measure, a.reasons.join('; '), a.lastSession === null ? '–' : String(a.lastSession), f2(a.lastScore), f2(a.rci)]),
-  });
   return blocks;
 }
 
@@ -308,14 +262,27 @@ function methodsSection(d: ReportData): Block[] {
       } The therapist ICC came from a random-intercept model fitted by REML to clients' mean scores (as lme4::lmer).`,
     });
   }
+  if (d.measures.some((m) => m.report?.result.cohort.etr)) {
+    blocks.push({
+      kind: 'paragraph',
+      text: 'Expected treatment response (outcome measures; Finch, Lambert & Schaalje, 2001; Lutz et al., 2006): score ~ log(t) × intake + (1 + log(t) | client), fitted by REML as lme4::lmer (Bates et al., 2015) to every score after intake, with t = session − first scored session + 1 and intake = the first valid score. A score worse than its expected value by more than z = ' + String(d.measures.find((m) => m.report?.result.cohort.etr)!.report!.result.cohort.etr!.z) + ' SD of the client variation and residual at that t is off track; a client whose latest score is off track is not on track.',
+    });
+  }
+  blocks.push({
+    kind: 'paragraph',
+    text: 'Clients who need attention: a risk item (an instrument\'s critical rule) at the latest administration; not on track; reliable deterioration on a measure that is not an alliance measure; an alliance rupture not repaired, the last score still reliably below the pre-rupture level' + (d.inactiveDays !== undefined ? `; no administration in the ${d.inactiveDays} days before the latest date in the file` : '') + '. A last score in the clinical range alone is context, not a reason.',
+  });
   blocks.push({
     kind: 'list',
     items: [
+      'Bates, D., Mächler, M., Bolker, B., & Walker, S. (2015). Fitting linear mixed-effects models using lme4. Journal of Statistical Software, 67(1), 1–48.',
       'Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. Psychometrika, 16, 297–334.',
       'Duhachek, A., & Iacobucci, D. (2004). Alpha\'s standard error (ASE). Journal of Applied Psychology, 89, 792–808.',
       'Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for coefficient alpha. Applied Psychological Measurement, 11, 93–103.',
+      'Finch, A. E., Lambert, M. J., & Schaalje, B. G. (2001). Psychotherapy quality control: The statistical generation of expected recovery curves for integration into an early warning system. Clinical Psychology & Psychotherapy, 8, 231–242.',
       'Gumz, A., et al. (2012). Measuring the alliance and its ruptures. (Rupture criterion combining intra- and inter-individual variability.)',
       'Jacobson, N. S., & Truax, P. (1991). Clinical significance. Journal of Consulting and Clinical Psychology, 59, 12–19.',
+      'Lutz, W., Lambert, M. J., Harmon, S. C., Tschitsaz, A., Schürch, E., & Stulz, N. (2006). The probability of treatment success, failure and duration. Clinical Psychology & Psychotherapy, 13, 223–232.',
       'McDonald, R. P. (1999). Test theory: A unified treatment. Erlbaum.',
       'Stiles, W. B., et al. (2004). Patterns of alliance development and the rupture-repair hypothesis. Journal of Counseling Psychology, 51, 81–92.',
       'Strauss, J. L., et al. (2006). Early alliance, alliance ruptures, and symptom change. Journal of Consulting and Clinical Psychology, 74, 337–345.',
@@ -326,21 +293,199 @@ function methodsSection(d: ReportData): Block[] {
   return blocks;
 }
 
-export function buildReport(d: ReportData): { blocks: Block[]; figures: Figure[] } {
-  const figures: Figure[] = [];
+/** Per measure, what the clients' charts need: each client's index and events. */
+interface MeasureIndex {
+  m: MeasureTrajectories & { report: TrajectoryReport };
+  label: string;
+  range: [number, number];
+  index: Map<string, number>;
+  events: Map<string, TrajectoryReport['result']['events']>;
+}
+
+function indexMeasures(d: ReportData): MeasureIndex[] {
+  return d.measures.flatMap((m) => {
+    if (!m.report) return [];
+    const r = m.report;
+    const events = new Map<string, TrajectoryReport['result']['events']>();
+    for (const e of r.result.events) (events.get(e.client) ?? events.set(e.client, []).get(e.client)!).push(e);
+    const scale = m.instrument.scales.find((s) => s.id === m.scaleId)!;
+    return [{ m: m as MeasureTrajectories & { report: TrajectoryReport }, label: `${m.instrument.id} ${m.scaleId}`, range: scaleRange(m.instrument, scale), index: new Map(r.result.clients.map((c, i) => [c.client, i])), events }];
+  });
+}
+
+/** A flagged client's chart: one panel per measure the client has scores on. */
+function clientChart(e: AttentionEntry, measures: readonly MeasureIndex[], dir: string): { figure: Figure; block: Block } {
+  const panels: MeasurePanel[] = [];
+  for (const mi of measures) {
+    const i = mi.index.get(e.client);
+    if (i === undefined) continue;
+    const r = mi.m.report;
+    const observations = observationsOf(r.result.series, i);
+    if (observations.length === 0) continue;
+    const etr = r.result.cohort.etr;
+    let expected: MeasurePanel['expected'];
+    if (etr) {
+      const s0 = observations[0]!.session;
+      const intake = observations[0]!.score;
+      // The expected course starts at the intake itself.
+      expected = [
+        { session: s0, expected: intake, limit: intake },
+        ...observations.slice(1).map((o) => {
+          const t = o.session - s0 + 1;
+          const x = expectedScore(etr.model, intake, t);
+          const b = bandWidth(etr.model, t, etr.z);
+          return { session: o.session, expected: x, limit: r.higherIsBetter ? x - b : x + b };
+        }),
+      ];
+    }
+    panels.push({ label: `${mi.label}${r.higherIsBetter ? ' (higher is better)' : ' (lower is better)'}`, range: mi.range, higherIsBetter: r.higherIsBetter, observations, events: mi.events.get(e.client) ?? [], ...(expected ? { expected } : {}), ...(r.clinicalCutoff !== null ? { cutoff: r.clinicalCutoff } : {}) });
+  }
+  const file = `figures/clients/${safeName(e.client)}.svg`;
+  const svg = clientFigure(e.client, panels, `${e.therapist !== '' ? `therapist ${e.therapist} · ` : ''}${e.reasons.map((r) => REASON_TEXT[r]).join(', ')}`);
+  return { figure: { file, svg }, block: { kind: 'figure', file: `${dir}${file}`, svg, caption: `${e.client}: ${e.details.join('; ')}` } };
+}
+
+/** The attention list as one compact table, and each flagged client's chart (up to `maxCharts`). */
+function attentionBlocks(d: ReportData, entries: readonly AttentionEntry[], clients: number, figures: Map<string, string>, opts: { dir: string; maxCharts: number; scope: string }): Block[] {
+  const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Clients who need attention', id: 'attention' }];
+  if (entries.length === 0) {
+    blocks.push({ kind: 'paragraph', text: `No client ${opts.scope} needs attention: no risk item at the latest session, no outcome off its expected course, no reliable deterioration and no unrepaired alliance rupture.` });
+    return blocks;
+  }
+  const n = attentionCounts(entries);
+  const by = (Object.keys(REASON_TEXT) as Reason[]).filter((r) => n[r] > 0).map((r) => `${n[r]} ${REASON_TEXT[r]}`);
+  blocks.push({
+    kind: 'paragraph',
+    text: `${plural(entries.length, 'client')} of ${clients}${opts.scope} (${((100 * entries.length) / Math.max(1, clients)).toFixed(0)} %) need attention: ${by.join(', ')} (a client may have several reasons). Most urgent first: a risk item at the latest session, then an outcome off its expected course, then reliable deterioration, then an alliance rupture not repaired${d.inactiveDays !== undefined ? `, then no session in the last ${d.inactiveDays} days` : ''}. A last score in the clinical range alone is not a reason; it is shown as context. The same list is in attention.csv.`,
+  });
+  blocks.push({
+    kind: 'table',
+    head: ['Client', 'Therapist', 'Last session', 'Last date', 'Why', 'Details', 'Clinical range'],
+    align: ['l', 'l', 'r', 'l', 'l', 'l', 'l'],
+    rows: entries.map((e) => [e.client, e.therapist || '–', Number.isNaN(e.lastSession) ? '–' : String(e.lastSession), e.lastDate || '–', e.reasons.map((r) => REASON_TEXT[r]).join(', '), e.details.join('; '), e.clinical.join('; ') || '–']),
+  });
+  const measures = indexMeasures(d);
+  const shown = entries.slice(0, opts.maxCharts);
+  blocks.push({ kind: 'heading', level: 3, text: 'Their charts', id: 'charts' });
+  blocks.push({
+    kind: 'paragraph',
+    text: `One chart per client${entries.length > shown.length ? ` for the ${shown.length} most urgent (all ${entries.length} are in the table above)` : ''}: scores by session for each measure; for outcome measures the expected course (dashed) and its band (shaded: scores beyond it on the worse side are off track, ■); ruptures ▼, repairs ○, sudden gains △ and losses ◇; the cutoff dotted.`,
+  });
+  for (const e of shown) {
+    const { figure, block } = clientChart(e, measures, opts.dir);
+    figures.set(figure.file, figure.svg);
+    blocks.push(block);
+  }
+  return blocks;
+}
+
+function dateLine(d: ReportData): string {
+  const range = d.dates ? `administrations from ${isoDay(d.dates[0])} to ${isoDay(d.dates[1])}` : 'administrations without dates';
+  return `Input: ${d.input}, ${d.rows} rows, ${range}. Report made ${d.generatedAt} with rapport ${d.version}.`;
+}
+
+/** The expected-response model of a measure and its audit, in sentences and a table. */
+function etrBlocks(m: MeasureTrajectories & { report: TrajectoryReport }): Block[] {
+  const r = m.report;
+  const etr = r.result.cohort.etr;
+  if (!etr) return r.etrNote ? [{ kind: 'warning', text: `${m.instrument.id} ${m.scaleId}: no expected treatment response (so no client is "not on track" on it): ${r.etrNote}.` }] : [];
+  const f = etr.model.fixed;
+  const blocks: Block[] = [
+    {
+      kind: 'paragraph',
+      text: `Expected treatment response (${etr.model.source === 'file' ? `applied from ${etr.model.file}` : `fitted to ${etr.model.nClients} clients and ${etr.model.nObs} scores after intake`}): expected score = ${f.intercept.toFixed(3)} + ${f.log_t.toFixed(3)}·log t + ${f.intake.toFixed(3)}·intake + ${f.log_t_intake.toFixed(3)}·log t·intake, t = session − first scored session + 1; client variation: intercept variance ${f2(etr.model.varIntercept)}, slope variance ${f2(etr.model.varSlope)}, covariance ${f2(etr.model.cov)}; residual variance ${f2(etr.model.varResidual)}. A score is off track when it is worse than expected by more than ${etr.z} SD of the client variation and residual at that t; ${count(r.result.clients, (c) => c.notOnTrack === true)} clients are off track at their latest session.`,
+    },
+  ];
+  const a = etr.audit;
+  if (a) {
+    blocks.push({
+      kind: 'table',
+      caption: `Audit: did "off track at any of t = 2–4" predict a poor end (not reliably improved)? Clients with at least 6 scores${a.inSample ? '. Computed on the data the model was fitted to (in sample): it flatters the model; apply a model fitted on earlier cases with --expected for an honest figure.' : '. The model came from a file: out of sample.'}`,
+      head: ['', 'Poor end', 'Improved', 'Rate'],
+      align: ['l', 'r', 'r', 'r'],
+      rows: [
+        ['Off track early', String(a.truePositive), String(a.falsePositive), `PPV ${f2(a.ppv)}`],
+        ['On track early', String(a.falseNegative), String(a.trueNegative), ''],
+        ['Rate', `sensitivity ${f2(a.sensitivity)}`, `specificity ${f2(a.specificity)}`, `${a.clients} clients`],
+      ],
+    });
+  } else if (etr.auditNote) blocks.push({ kind: 'paragraph', text: `No audit: ${etr.auditNote}.` });
+  return blocks;
+}
+
+export interface BuiltReport {
+  blocks: Block[];
+  figures: Figure[];
+  /** --by-therapist: one page per therapist (its file stem and blocks). */
+  therapists: Array<{ name: string; therapist: string; blocks: Block[] }>;
+}
+
+export function buildReport(d: ReportData, opts: { byTherapist?: boolean } = {}): BuiltReport {
+  const figures = new Map<string, string>();
+  const list: Figure[] = [];
+  const clients = d.measures.find((m) => m.report)?.report?.result.cohort.nClients ?? 0;
   const blocks: Block[] = [
     { kind: 'heading', level: 1, text: `rapport report: ${d.input}` },
-    { kind: 'paragraph', text: `Instruments: ${d.instruments.map((i) => `${i.id} (${i.name})`).join('; ')}. Tables for analysis: scores.csv, reliability.csv, items.csv, trajectories.csv, events.csv, therapists.csv, cohort.json${d.problems.length > 0 ? ', problems.csv' : ''}.` },
+    { kind: 'paragraph', text: dateLine(d) },
+    ...attentionBlocks(d, d.attention, clients, figures, { dir: '', maxCharts: MAX_CLIENT_CHARTS, scope: '' }),
+    { kind: 'heading', level: 2, text: 'For researchers', id: 'research' },
+    { kind: 'paragraph', text: `Instruments: ${d.instruments.map((i) => `${i.id} (${i.name})`).join('; ')}. Tables for analysis: attention.csv, scores.csv, reliability.csv, items.csv, trajectories.csv, events.csv, therapists.csv, cohort.json${d.problems.length > 0 ? ', problems.csv' : ''}.` },
     ...dataSummary(d),
-    ...attentionSection(d),
   ];
+  const researchFigures: Figure[] = [];
   for (const inst of d.instruments) {
-    blocks.push(...instrumentSection(d, inst, figures));
+    blocks.push(...instrumentSection(d, inst, researchFigures));
     const m = d.measures.find((x) => x.instrument.id === inst.id);
-    if (m) blocks.push(...trajectorySection(m, figures));
+    if (m) {
+      blocks.push(...trajectorySection(m, researchFigures));
+      if (m.report) blocks.push(...etrBlocks(m as MeasureTrajectories & { report: TrajectoryReport }));
+    }
   }
   blocks.push(...therapistSection(d), ...methodsSection(d));
-  return { blocks, figures };
+  for (const f of researchFigures) figures.set(f.file, f.svg);
+
+  const therapists: BuiltReport['therapists'] = [];
+  if (opts.byTherapist) {
+    const ids = [...new Set(d.measures.flatMap((m) => m.report?.result.clients.map((c) => c.therapist) ?? []))].filter((t) => t !== '').sort();
+    const taken = new Set<string>();
+    for (const t of ids) {
+      let name = safeName(t);
+      while (taken.has(name.toLowerCase())) name = `${name}-${taken.size}`;
+      taken.add(name.toLowerCase());
+      const mine = d.attention.filter((e) => e.therapist === t);
+      const own = new Set(d.measures.flatMap((m) => m.report?.result.clients.filter((c) => c.therapist === t).map((c) => c.client) ?? []));
+      therapists.push({
+        name,
+        therapist: t,
+        blocks: [
+          { kind: 'heading', level: 1, text: `rapport report: therapist ${t}` },
+          { kind: 'paragraph', text: `${dateLine(d)} This page shows only the clients of therapist ${t} (${own.size}); the whole report is ../report.html.` },
+          ...attentionBlocks(d, mine, own.size, figures, { dir: '../', maxCharts: Number.POSITIVE_INFINITY, scope: ` of therapist ${t}` }),
+          ...therapistClients(d, t),
+        ],
+      });
+    }
+  }
+  for (const [file, svg] of figures) list.push({ file, svg });
+  return { blocks, figures: list, therapists };
+}
+
+/** A therapist's page: every client of theirs with the last score of each measure. */
+function therapistClients(d: ReportData, therapist: string): Block[] {
+  const measures = d.measures.filter((m): m is MeasureTrajectories & { report: TrajectoryReport } => m.report !== undefined);
+  const rows = new Map<string, string[]>();
+  measures.forEach((m, k) => {
+    for (const c of m.report.result.clients) {
+      if (c.therapist !== therapist) continue;
+      const row = rows.get(c.client) ?? [c.client, ...measures.map(() => '–')];
+      row[k + 1] = c.lastScore === null ? '–' : `${f2(c.lastScore)} (session ${c.lastSession}${c.reliableChange ? `, ${c.reliableChange.replace(/_/g, ' ')}` : ''})`;
+      rows.set(c.client, row);
+    }
+  });
+  return [
+    { kind: 'heading', level: 2, text: 'All clients', id: 'clients' },
+    { kind: 'table', head: ['Client', ...measures.map((m) => `${m.instrument.id} ${m.scaleId}: last score`)], rows: [...rows.values()].sort((a, b) => a[0]!.localeCompare(b[0]!, 'en', { numeric: true })) },
+  ];
 }
 
 export type { ClientTrajectory };

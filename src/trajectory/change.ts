@@ -21,6 +21,14 @@ export function classifyReliableChange(rci: number, higherIsBetter: boolean): Re
   return 'no_reliable_change';
 }
 
+/** Classifies a change against a published criterion in points (reliable at `points` or more, in the better or worse direction). */
+export function classifyChange(change: number, points: number, higherIsBetter: boolean): ReliableChange {
+  const better = higherIsBetter ? change : -change;
+  if (better >= points) return 'improved';
+  if (better <= -points) return 'deteriorated';
+  return 'no_reliable_change';
+}
+
 /**
  * Whether a score lies in the clinical (dysfunctional) range of a cutoff. `cutoffIsClinical` says
  * on which side the cutoff itself lies (ORS: ≤ 25 is clinical; SRS: < 36 is a concern).

@@ -1,11 +1,14 @@
 /**
  * The trajectory consumer of a run (src/pipeline/pass.ts): each row's administration (client,
  * session, therapist, line) read once into an AdminTable, with a score column for every measure
- * followed (an instrument's scale, or a score column); each measure's item values when alpha at
- * the first administrations must be estimated; the row problems (no client, a session that is not
- * a whole number) and each measure's invalid answers; and REDCap base rows' therapists.
+ * followed (an instrument's scale, or a score column); the date of each administration; each
+ * measure's item values when alpha at the first administrations must be estimated, and the
+ * administrations that met a critical (risk item) rule; the row problems (no client, a session that
+ * is not a whole number, a date that cannot be read) and each measure's invalid answers; and REDCap
+ * base rows' therapists.
  */
 import { RepeatedCell } from '../input/csv-batch.js';
+import { parseIsoDay } from '../input/dates.js';
 import { type ColumnRoles, readSession } from '../input/presets.js';
 import { parsePlainNumber, type Row } from '../input/records.js';
 import type { ScoredBatch } from '../scoring/batch.js';
@@ -36,19 +39,42 @@ export interface MeasureSource {
   needAlpha: boolean;
 }
 
+/** An administration whose answer to a risk item met the instrument's critical rule. */
+export interface CriticalHit {
+  /** The administration (its index in the table). */
+  admin: number;
+  /** The rule (its index in the instrument's `critical`). */
+  rule: number;
+  /** The answer as given (before reverse keying). */
+  value: number;
+}
+
 /** What the consumer collected for one measure. */
 export interface MeasureRows {
   /** The scale's items of every administration (row i = administration i), for alpha at the first ones. */
   itemValues: RowStore;
   /** The measure's invalid answers, or its score column's cells that are not numbers. */
   problems: RowProblem[];
+  /** Administrations that met one of the instrument's critical rules. */
+  critical: CriticalHit[];
+}
+
+/** A critical rule ready to apply to the scorer's item values (which are reverse-keyed). */
+interface CriticalCheck {
+  rule: number;
+  item: number;
+  threshold: number;
+  /** min + max for a reverse-keyed item (its answer is min + max − value), else 0. */
+  unreverse: number;
 }
 
 export class TrajectoryConsumer {
   readonly admins: AdminTable;
   readonly measures: MeasureRows[];
-  /** Rows left out before any measure: no client, no session. */
+  /** Rows left out before any measure (no client, no session), and dates that could not be read. */
   readonly rowProblems: RowProblem[] = [];
+  private readonly dateCell: RepeatedCell | undefined;
+  private readonly checks: CriticalCheck[][];
   readonly baseTherapist = new Map<string, string>();
   baseRows = 0;
   rows = 0;
@@ -70,18 +96,29 @@ export class TrajectoryConsumer {
     this.measures = sources.map((m) => ({
       itemValues: new RowStore(m.scaleItems.length, m.plan !== undefined && RowStore.fitsSmall(m.plan.instrument.responseScale)),
       problems: [],
+      critical: [],
     }));
+    this.checks = sources.map((m) => {
+      const inst = m.plan?.instrument;
+      if (!inst) return [];
+      const { min, max } = inst.responseScale;
+      return (inst.critical ?? []).map((c, rule) => {
+        const item = inst.items.findIndex((it) => it.id === c.item);
+        return { rule, item, threshold: c.threshold, unreverse: inst.items[item]!.reverse ? min + max : 0 };
+      });
+    });
+    this.dateCell = roles.date >= 0 ? new RepeatedCell(roles.date) : undefined;
     this.clientCell = new RepeatedCell(roles.client);
     this.therapistCell = roles.therapist >= 0 ? new RepeatedCell(roles.therapist) : undefined;
   }
 
   needs(k: number): { scales?: boolean; values?: boolean } {
-    const mine = this.sources.filter((m) => m.plan !== undefined && m.k === k);
-    return mine.length > 0 ? { scales: true, values: mine.some((m) => m.needAlpha) } : {};
+    const mine = this.sources.flatMap((m, i) => (m.plan !== undefined && m.k === k ? [i] : []));
+    return mine.length > 0 ? { scales: true, values: mine.some((i) => this.sources[i]!.needAlpha || this.checks[i]!.length > 0) } : {};
   }
 
   add(batch: ScoredBatch): void {
-    const { header, admins, rowProblems, clientCell, therapistCell, roles, sources, measures } = this;
+    const { header, admins, rowProblems, clientCell, therapistCell, dateCell, roles, sources, measures, checks } = this;
     const sessionCol = roles.session.index;
     const column = roles.session.kind === 'column' ? sessionCol : -1;
     for (let j = 0; j < batch.length; j++) {
@@ -108,6 +145,14 @@ export class TrajectoryConsumer {
         session = read.session;
       }
       const i = admins.push(client, session, therapistCell ? therapistCell.get(record).trim() : '', record.line);
+      if (dateCell) {
+        const text = dateCell.get(record).trim();
+        if (text !== '') {
+          const day = parseIsoDay(text);
+          if (day === day) admins.setDay(i, day);
+          else rowProblems.push({ line: record.line, column: header[roles.date]!, value: text, code: 'DATE_INVALID', message: `"${text}" is not a date as YYYY-MM-DD (ISO 8601): the administration is kept, without a date` });
+        }
+      }
       for (let m = 0; m < sources.length; m++) {
         const src = sources[m]!;
         const out = measures[m]!;
@@ -118,6 +163,11 @@ export class TrajectoryConsumer {
           if (v === v) admins.scores[m]![i] = v;
           for (const p of ps.problems[j]!) out.problems.push({ line: record.line, column: p.column, value: p.value, code: p.code, message: p.message });
           if (src.needAlpha) out.itemValues.pushValues(ps.values, src.scaleItems, j * src.plan.columns.length);
+          for (const c of checks[m]!) {
+            const v = ps.values[j * src.plan.columns.length + c.item]!;
+            const answer = c.unreverse === 0 ? v : c.unreverse - v;
+            if (answer >= c.threshold) out.critical.push({ admin: i, rule: c.rule, value: answer });
+          }
         } else {
           const raw = record.text(src.scoreColumn).trim();
           const value = parsePlainNumber(raw, this.decimalComma);

@@ -11,6 +11,7 @@ import type { SkippedRow } from '../input/table.js';
 import { rawAlphaOf } from '../stats/alpha.js';
 import { analyseTrajectories, type TrajectoryResult } from './analyse.js';
 import type { RowProblem, TrajectoryConsumer } from './consumer.js';
+import { ETR_Z, type EtrModel, fitEtr } from './etr.js';
 import type { RuptureMethod } from './ruptures.js';
 
 export type { RowProblem };
@@ -35,6 +36,16 @@ export interface TrajectoryParams {
   repairWindow: number;
   /** With --score-column: look for alliance ruptures (the column is an alliance measure). */
   ruptures?: boolean;
+  /** With --score-column: the column is an outcome measure (fit the expected treatment response). */
+  outcome?: boolean;
+  /** The ETR band's z (default 1.2816). */
+  etrZ?: number;
+  /** Models read with --expected, applied instead of fitting (by measure). */
+  expected?: readonly EtrModel[];
+  /** The date column (default: date when present). */
+  date?: string;
+  /** Flag clients not seen in this many days before the latest date in the file. */
+  inactiveDays?: number;
   /**
    * When alpha at the first administrations is not a usable reliability (not computable, or ≤ 0):
    * 'error' stops with RELIABILITY_UNUSABLE (trajectories), 'omit' leaves the RCI out with a loud
@@ -61,6 +72,26 @@ export interface TrajectoryReport {
   result: TrajectoryResult;
   problems: RowProblem[];
   parameters: Record<string, unknown>;
+  /** What the measure is, for the attention list: outcome (ETR, deterioration), alliance (ruptures), or other. */
+  construct: 'outcome' | 'alliance' | 'other';
+  /** Why there is no expected treatment response for an outcome measure, or null. */
+  etrNote: string | null;
+  /** Risk items met at clients' latest administrations. */
+  critical: CriticalAtLatest[];
+}
+
+/** A risk item met at a client's latest administration. */
+export interface CriticalAtLatest {
+  client: string;
+  session: number;
+  /** Day number of the administration's date (NaN: none). */
+  day: number;
+  line: number;
+  item: string;
+  column: string;
+  value: number;
+  threshold: number;
+  message: string;
 }
 
 
@@ -109,7 +140,12 @@ export function analyseMeasure(consumer: TrajectoryConsumer, m: number, ctx: Mea
   let reliability: number | null | undefined = opts.reliability;
   let reliabilitySource = '--reliability';
   let reliabilityWarning: string | null = null;
-  if (reliability === undefined && norm?.reliability !== undefined) {
+  // A published criterion in points (norms.reliableChange) replaces the RCI unless --reliability or --sd is given.
+  const points = opts.reliability === undefined && opts.sd === undefined && norm?.reliableChange !== undefined ? norm.reliableChange : undefined;
+  if (points !== undefined) {
+    reliability = null;
+    reliabilitySource = `norms of ${inst!.id}/${scale!.id}`;
+  } else if (reliability === undefined && norm?.reliability !== undefined) {
     reliability = norm.reliability;
     reliabilitySource = `norms of ${inst!.id}/${scale!.id}${norm.source ? ` (${norm.source})` : ''}`;
   }
@@ -144,16 +180,40 @@ export function analyseMeasure(consumer: TrajectoryConsumer, m: number, ctx: Mea
   }
   const clinicalCutoff = opts.cutoff ?? norm?.cutoff;
   const cutoffIsClinical = opts.cutoff !== undefined ? true : norm?.cutoffIsClinical ?? true;
+  const measure = inst ? `${inst.id}/${scale!.id}` : header[ctx.scoreColumn]!;
+
+  // The expected treatment response, for outcome measures: a model read with --expected, or fitted here.
+  const outcome = inst ? inst.construct === 'outcome' : opts.outcome === true;
+  const z = opts.etrZ ?? ETR_Z;
+  let etrModel: EtrModel | undefined;
+  let etrNote: string | null = null;
+  if (outcome) {
+    const given = opts.expected?.find((e) => e.measure === measure);
+    if (given && given.higherIsBetter !== higherIsBetter) {
+      throw inputError('EXPECTED_MODEL_MISMATCH', `the model for ${measure} in ${given.file} was fitted to a measure where ${given.higherIsBetter ? 'higher' : 'lower'} is better; ${measure} has ${higherIsBetter ? 'higher' : 'lower'} is better`, { hint: 'use a model fitted to the same measure' });
+    }
+    if (given) etrModel = given;
+    else {
+      const fitted = fitEtr(built.series, measure, higherIsBetter);
+      if ('model' in fitted) etrModel = fitted.model;
+      else etrNote = fitted.failure;
+      if (opts.expected && opts.expected.length > 0) warnings.push(`the model file has no model for ${measure}: ${etrModel ? 'its expected treatment response was fitted on these data' : 'none was fitted either'}`);
+    }
+    if (etrNote !== null) warnings.push(`no expected treatment response for ${measure} (so no client is "not on track" on it): ${etrNote}`);
+  }
+
   const result = analyseTrajectories(admins, {
     higherIsBetter,
     ...(opts.sd === undefined ? {} : { sd: opts.sd }),
     reliability,
     reliabilitySource,
+    ...(points !== undefined ? { reliableChangePoints: { points, source: `norms of ${inst!.id}/${scale!.id}${norm?.source ? `: ${norm.source}` : ''}` } } : {}),
     ...(opts.suddenGainCutoff === undefined ? {} : { suddenGainCutoff: opts.suddenGainCutoff }),
     ...(clinicalCutoff === undefined ? {} : { clinicalCutoff }),
     cutoffIsClinical,
     ruptureMethod,
     repairWindow: opts.repairWindow,
+    ...(etrModel ? { etr: { model: etrModel, z } } : {}),
   }, built);
   result.warnings.unshift(...warnings);
   for (const d of result.duplicates) {
@@ -162,7 +222,23 @@ export function analyseMeasure(consumer: TrajectoryConsumer, m: number, ctx: Mea
     }
   }
   problems.sort((a, b) => a.line - b.line);
-  const measure = inst ? `${inst.id}/${scale!.id}` : header[ctx.scoreColumn]!;
+
+  // Risk items met at each client's latest administration.
+  const critical: CriticalAtLatest[] = [];
+  const hits = consumer.measures[m]!.critical;
+  if (hits.length > 0 && inst) {
+    const latest = admins.latestByClient();
+    const latestAdmins = new Map<number, string>();
+    for (const [client, l] of latest) for (const a of l.admins) latestAdmins.set(a, client);
+    for (const h of hits) {
+      const client = latestAdmins.get(h.admin);
+      if (client === undefined) continue;
+      const rule = inst.critical![h.rule]!;
+      const where = admins.where(h.admin);
+      const item = inst.items.find((it) => it.id === rule.item)!;
+      critical.push({ client, session: where.session, day: where.day, line: where.line, item: rule.item, column: item.column, value: h.value, threshold: rule.threshold, message: rule.message });
+    }
+  }
   return {
     input: ctx.input,
     rows,
@@ -197,6 +273,10 @@ export function analyseMeasure(consumer: TrajectoryConsumer, m: number, ctx: Mea
       sudden_gain_pct: 0.25,
       sudden_gain_alpha: 0.05,
       session_grid: result.cohort.sessionGrid,
+      etr: outcome ? { z, formula: 'score ~ log(t) * intake + (1 + log(t) | client), REML; t = session - first scored session + 1', source: etrModel ? etrModel.source : null } : 'not an outcome measure',
     },
+    construct: outcome ? 'outcome' : alliance ? 'alliance' : 'other',
+    etrNote,
+    critical,
   };
 }

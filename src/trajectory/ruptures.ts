@@ -7,7 +7,9 @@
  *   gumz    (Gumz et al., 2012; the default): the larger of the two (SD_inter alone when the client
  *           has fewer than 3 scores).
  * A rupture at t: A(t−1) − A(t) ≥ threshold (mirrored when lower is better), and the drop is > 0.
- * Its repair: the first later observed score within W observations back at A(t−1) or better.
+ * Its repair: the first later observed score within W observations back at A(t−1) or better. A
+ * rupture is unresolved when it was not repaired and the last score is still below A(t−1) by a
+ * reliable margin (the measure's reliable-change criterion).
  */
 import { sampleStandardDeviation } from 'simple-statistics';
 import type { Points, SeriesSet } from './series.js';
@@ -26,7 +28,10 @@ export interface RuptureResult {
   events: RuptureEvent[];
   ruptures: number;
   repairs: number;
-  /** Ruptures neither repaired in the window nor back at the pre-rupture level by the last score. */
+  /**
+   * Ruptures not repaired in the window whose pre-rupture level the last score is still below by at
+   * least `stillBelowBy` (a reliable difference): the alliance has not come back.
+   */
   unresolved: number;
   sdIntra: number | null;
   threshold: number | null;
@@ -49,7 +54,7 @@ export function ruptureThreshold(method: RuptureMethod, sdIntra: number | null, 
   return candidates.length > 0 ? Math.max(...candidates) : null;
 }
 
-export function findRuptures(p: Points, opts: { method: RuptureMethod; sdInter: number | null; higherIsBetter: boolean; repairWindow: number }): RuptureResult {
+export function findRuptures(p: Points, opts: { method: RuptureMethod; sdInter: number | null; higherIsBetter: boolean; repairWindow: number; stillBelowBy?: number }): RuptureResult {
   const { session, score } = p;
   const n = score.length;
   const sdIntra = n >= 3 ? sampleStandardDeviation(score as number[]) : null;
@@ -77,7 +82,8 @@ export function findRuptures(p: Points, opts: { method: RuptureMethod; sdInter: 
           break;
         }
       }
-      if (!repaired && d * score[n - 1]! < d * prev) unresolved++;
+      // Still below, by a reliable margin (the measure's reliable change, else the rupture threshold itself).
+      if (!repaired && d * (prev - score[n - 1]!) >= (opts.stillBelowBy ?? threshold) && d * score[n - 1]! < d * prev) unresolved++;
     }
   }
   return { events, ruptures, repairs, unresolved, sdIntra, threshold };

@@ -38,6 +38,8 @@ export class AdminTable {
   private therapist = new Int32Array(1024);
   private session = new Float64Array(1024);
   private line = new Int32Array(1024);
+  /** The day number of each administration's date (NaN: none). */
+  private day = new Float64Array(1024);
   /** Each measure's score of every administration (NaN: none). */
   readonly scores: Float64Array[];
 
@@ -53,6 +55,7 @@ export class AdminTable {
     this.therapist = grown(this.therapist, size);
     this.session = grown(this.session, size);
     this.line = grown(this.line, size);
+    this.day = grown(this.day, size);
     for (let m = 0; m < this.scores.length; m++) this.scores[m] = grown(this.scores[m]!, size);
   }
 
@@ -71,9 +74,60 @@ export class AdminTable {
     this.therapist[i] = this.therapistIds.id(therapist);
     this.session[i] = session;
     this.line[i] = line;
+    this.day[i] = Number.NaN;
     this.scores[0]![i] = score;
     for (let m = 1; m < this.scores.length; m++) this.scores[m]![i] = Number.NaN;
     return i;
+  }
+
+  /** Sets administration i's date (a day number, src/input/dates.ts). */
+  setDay(i: number, day: number): void {
+    this.day[i] = day;
+  }
+
+  /** The latest day of any administration, or NaN when none has a date. */
+  latestDay(): number {
+    let latest = Number.NaN;
+    for (let i = 0; i < this.length; i++) {
+      const d = this.day[i]!;
+      if (d === d && !(d <= latest)) latest = d;
+    }
+    return latest;
+  }
+
+  /** The earliest day of any administration, or NaN when none has a date. */
+  earliestDay(): number {
+    let earliest = Number.NaN;
+    for (let i = 0; i < this.length; i++) {
+      const d = this.day[i]!;
+      if (d === d && !(d >= earliest)) earliest = d;
+    }
+    return earliest;
+  }
+
+  /**
+   * Each client's latest administration: the highest session (any row, scored or not), its date
+   * (the latest among that session's rows) and the administrations at that session.
+   */
+  latestByClient(): Map<string, { session: number; day: number; admins: number[] }> {
+    const out = new Map<string, { session: number; day: number; admins: number[] }>();
+    for (let i = 0; i < this.length; i++) {
+      const name = this.clientIds.strings[this.client[i]!]!;
+      const s = this.session[i]!;
+      const d = this.day[i]!;
+      const cur = out.get(name);
+      if (!cur || s > cur.session) out.set(name, { session: s, day: d, admins: [i] });
+      else if (s === cur.session) {
+        cur.admins.push(i);
+        if (d === d && !(d <= cur.day)) cur.day = d;
+      }
+    }
+    return out;
+  }
+
+  /** Administration i's session, line and date (NaN: none). */
+  where(i: number): { session: number; line: number; day: number } {
+    return { session: this.session[i]!, line: this.line[i]!, day: this.day[i]! };
   }
 
   /** Administration i as an object, with measure m's score. */

@@ -16,7 +16,7 @@ describe('instruments list', () => {
   it('prints JSON with --format json', async () => {
     const r = await runCli(['instruments', 'list', '--format', 'json']);
     const list = JSON.parse(r.stdout) as Array<{ id: string; items: number; keyStatus: string }>;
-    expect(list.map((i) => i.id)).toEqual(['crf-s', 'csq-8', 'ors', 'seq', 'srs', 'wai', 'wai-s', 'wai-s-therapist', 'wai-sr', 'wai-therapist']);
+    expect(list.map((i) => i.id)).toEqual(['core-10', 'crf-s', 'csq-8', 'gad-7', 'ors', 'phq-9', 'seq', 'srs', 'wai', 'wai-s', 'wai-s-therapist', 'wai-sr', 'wai-therapist']);
     expect(list.find((i) => i.id === 'wai')).toMatchObject({ items: 36, keyStatus: 'provisional' });
   });
 });
@@ -51,7 +51,7 @@ describe('instruments validate', () => {
     const files = readdirSync('instruments').filter((f) => f.endsWith('.json') && f !== 'instrument.schema.json').map((f) => `instruments/${f}`);
     const r = await runCli(['instruments', 'validate', ...files]);
     expect(r.code).toBe(0);
-    expect(r.stdout.match(/: valid/g)).toHaveLength(10);
+    expect(r.stdout.match(/: valid/g)).toHaveLength(13);
   });
   it('lists every problem with its JSON path and exits 3', async () => {
     const dir = tempDir();

@@ -14,16 +14,16 @@ describe('trajectories on the sample (ORS)', async () => {
 
   it('writes the five files, and nothing else', () => {
     expect(r.code, r.stderr).toBe(0);
-    expect(listDir(dir)).toEqual(['.rapport-manifest.json', 'cohort.json', 'events.csv', 'problems.csv', 'therapists.csv', 'trajectories.csv']);
+    expect(listDir(dir)).toEqual(['.rapport-manifest.json', 'attention.csv', 'cohort.json', 'events.csv', 'problems.csv', 'therapists.csv', 'trajectories.csv']);
   });
   it('trajectories.csv has the contract columns, with clinical_change because the ORS has a cutoff', () => {
     const header = readFileSync(join(dir, 'trajectories.csv'), 'utf8').split('\n')[0]!.split(',');
-    expect(header).toEqual(['client_id', 'therapist_id', 'n_sessions', 'first_session', 'last_session', 'first_score', 'last_score', 'change', 'rci', 'reliable_change', 'slope', 'mean', 'n_ruptures', 'n_repairs', 'n_sudden_gains', 'n_sudden_losses', 'clinical_change']);
+    expect(header).toEqual(['client_id', 'therapist_id', 'n_sessions', 'first_session', 'last_session', 'first_score', 'last_score', 'change', 'rci', 'reliable_change', 'slope', 'mean', 'n_ruptures', 'n_repairs', 'n_sudden_gains', 'n_sudden_losses', 'expected_last', 'band_last', 'off_track_sessions', 'not_on_track', 'clinical_change']);
     expect(readCsvObjects(join(dir, 'trajectories.csv'))).toHaveLength(300);
   });
   it('events.csv and therapists.csv have their columns; event counts add up per client', () => {
     const events = readCsvObjects(join(dir, 'events.csv'));
-    expect(Object.keys(events[0]!)).toEqual(['client_id', 'session', 'type', 'score_before', 'score_after', 'magnitude', 'reversal']);
+    expect(Object.keys(events[0]!)).toEqual(['client_id', 'session', 'type', 'score_before', 'score_after', 'magnitude', 'reversal', 'expected', 'band']);
     const clients = readCsvObjects(join(dir, 'trajectories.csv'));
     for (const [type, col] of [['sudden_gain', 'n_sudden_gains'], ['rupture', 'n_ruptures'], ['repair', 'n_repairs']] as const) {
       expect(events.filter((e) => e.type === type).length).toBe(clients.reduce((a, c) => a + Number(c[col]), 0));
@@ -54,7 +54,7 @@ describe('trajectories options', () => {
   it('--format json prints everything to standard output', async () => {
     const r = await runCli(['trajectories', SAMPLE, '-i', 'wai-sr', '--format', 'json']);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(['cohort', 'trajectories', 'events', 'therapists', 'problems']);
+    expect(Object.keys(json)).toEqual(['cohort', 'attention', 'trajectories', 'events', 'therapists', 'problems']);
     expect(json.trajectories[0]).not.toHaveProperty('clinical_change'); // no WAI-SR cutoff
   });
   it('--rupture-method and --repair-window change what counts', async () => {

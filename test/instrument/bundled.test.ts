@@ -20,6 +20,8 @@ interface Key {
   method: 'sum' | 'mean';
   keyStatus: 'verified' | 'provisional';
   columns: (n: number) => string;
+  /** Outcome measures: lower is better, their own missing-item rule, norms and risk items. */
+  outcome?: { maxMissing: number; cutoff: number; reliableChange: number; critical: Array<[number, number]>; wording: boolean };
 }
 
 const wai36: Omit<Key, 'columns'> = {
@@ -80,6 +82,10 @@ const KEYS: Record<string, Key> = {
   },
   ors: { min: 0, max: 10, continuous: true, scales: { total: [1, 2, 3, 4] }, reverse: [], method: 'sum', keyStatus: 'verified', columns: (n) => `ors${n}` }, // §0.7
   srs: { min: 0, max: 10, continuous: true, scales: { total: [1, 2, 3, 4] }, reverse: [], method: 'sum', keyStatus: 'verified', columns: (n) => `srs${n}` },
+  // docs/outcome-measures.md §0: PHQ-9 and GAD-7 (public domain, wording reproduced), CORE-10 (items 2, 3 reversed; wording not reproduced).
+  'phq-9': { min: 0, max: 3, scales: { total: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, reverse: [], method: 'sum', keyStatus: 'verified', columns: (n) => `phq${n}`, outcome: { maxMissing: 2, cutoff: 10, reliableChange: 6, critical: [[9, 1]], wording: true } },
+  'gad-7': { min: 0, max: 3, scales: { total: [1, 2, 3, 4, 5, 6, 7] }, reverse: [], method: 'sum', keyStatus: 'verified', columns: (n) => `gad${n}`, outcome: { maxMissing: 0, cutoff: 8, reliableChange: 4, critical: [], wording: true } },
+  'core-10': { min: 0, max: 4, scales: { total: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }, reverse: [2, 3], method: 'sum', keyStatus: 'verified', columns: (n) => `core${n}`, outcome: { maxMissing: 1, cutoff: 11, reliableChange: 6, critical: [[6, 1]], wording: false } },
 };
 
 const load = async (id: string): Promise<Instrument> => (await loadInstrument(id)).instrument;
@@ -97,7 +103,7 @@ describe('bundled catalogue', () => {
       expect(inst.responseScale.min).toBe(key.min);
       expect(inst.responseScale.max).toBe(key.max);
       expect(inst.responseScale.continuous === true).toBe(key.continuous === true);
-      expect(inst.higherIsBetter).toBe(true);
+      expect(inst.higherIsBetter).toBe(key.outcome === undefined);
       const n = Math.max(...Object.values(key.scales).flat());
       expect(inst.items.map((i) => i.id)).toEqual(range(1, n));
       expect(inst.items.map((i) => i.column)).toEqual(range(1, n).map((i) => key.columns(Number(i))));
@@ -126,16 +132,25 @@ describe('bundled catalogue', () => {
       expect(inst.notes?.some((n) => /missing/i.test(n))).toBe(true);
     });
 
-    it('reproduces no copyrighted item wording', async () => {
+    it('reproduces no copyrighted item wording (the public-domain PHQ-9 and GAD-7 may)', async () => {
       const inst = await load(id);
-      expect(inst.items.every((i) => i.text === undefined)).toBe(true);
+      if (key.outcome?.wording) expect(inst.items.every((i) => (i.text?.length ?? 0) > 10)).toBe(true);
+      else expect(inst.items.every((i) => i.text === undefined)).toBe(true);
     });
 
-    it('uses the documented missing-item default: a quarter of a scale, rounded down (ORS/SRS: none)', async () => {
+    it('uses the documented missing-item rule: a quarter of a scale, rounded down (ORS/SRS: none; outcome measures: their manuals)', async () => {
       const inst = await load(id);
       for (const s of inst.scales) {
-        expect(s.maxMissing ?? 0, s.id).toBe(id === 'ors' || id === 'srs' ? 0 : Math.floor(s.items.length / 4));
+        expect(s.maxMissing ?? 0, s.id).toBe(key.outcome ? key.outcome.maxMissing : id === 'ors' || id === 'srs' ? 0 : Math.floor(s.items.length / 4));
       }
+    });
+
+    it.runIf(key.outcome !== undefined)('an outcome measure: lower is better, its cutoff, reliable change and risk items', async () => {
+      const inst = await load(id);
+      const o = key.outcome!;
+      expect(inst.construct).toBe('outcome');
+      expect(inst.norms?.total).toMatchObject({ cutoff: o.cutoff, cutoffIsClinical: true, reliableChange: o.reliableChange });
+      expect((inst.critical ?? []).map((c) => [Number(c.item), c.threshold])).toEqual(o.critical);
     });
   });
 });

@@ -100,7 +100,7 @@ describe('trajectories -o: one run\'s files, all of them', () => {
     expect(existsSync(join(out, 'problems.csv'))).toBe(true);
     const clean = await runCli(['trajectories', CLEAN, '-i', 'wai-sr', '-o', out]);
     expect(clean.code, clean.stderr).toBe(0);
-    expect(listDir(out)).toEqual(['.rapport-manifest.json', 'cohort.json', 'events.csv', 'therapists.csv', 'trajectories.csv']);
+    expect(listDir(out)).toEqual(['.rapport-manifest.json', 'attention.csv', 'cohort.json', 'events.csv', 'therapists.csv', 'trajectories.csv']);
     expect(JSON.parse(readFileSync(join(out, 'cohort.json'), 'utf8')).input).toBe(CLEAN);
   });
   it('refuses a folder with other files, and -o - with CSV', async () => {

@@ -19,24 +19,23 @@ describe('report on the sample data', async () => {
 
   it('writes every file, and nothing else is left next to it', () => {
     expect(r.code, r.stderr).toBe(0);
-    expect(listDir(dir)).toEqual(['.rapport-manifest.json', 'cohort.json', 'events.csv', 'figures', 'items.csv', 'problems.csv', 'reliability.csv', 'report.html', 'report.md', 'scores.csv', 'therapists.csv', 'trajectories.csv']);
-    expect(listDir(join(dir, 'figures'))).toEqual([
-      'ors-total-by-session.svg', 'ors-total-distribution.svg', 'ors-total-flagged-clients.svg',
-      'wai-sr-total-by-session.svg', 'wai-sr-total-distribution.svg', 'wai-sr-total-flagged-clients.svg',
-    ]);
+    expect(listDir(dir)).toEqual(['.rapport-manifest.json', 'attention.csv', 'cohort.json', 'events.csv', 'figures', 'items.csv', 'problems.csv', 'reliability.csv', 'report.html', 'report.md', 'scores.csv', 'therapists.csv', 'trajectories.csv']);
+    expect(listDir(join(dir, 'figures'))).toEqual(['clients', 'ors-total-by-session.svg', 'ors-total-distribution.svg', 'wai-sr-total-by-session.svg', 'wai-sr-total-distribution.svg']);
+    // One chart per client who needs attention, named by the client id.
+    expect(listDir(join(dir, 'figures', 'clients'))).toEqual(readCsvObjects(join(dir, 'attention.csv')).map((a) => `${a.client_id}.svg`).sort());
     expect(listDir(parent)).toEqual(['report']);
   });
 
   it('report.md links only to files that exist', () => {
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     const links = [...md.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!);
-    expect(links.length).toBe(6);
+    expect(links.length).toBe(4 + readCsvObjects(join(dir, 'attention.csv')).length);
     for (const l of links) expect(existsSync(join(dir, l)), l).toBe(true);
   });
 
   it('report.html is self-contained: figures inline, no external resources', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
-    expect(html.match(/<svg /g)).toHaveLength(6);
+    expect(html.match(/<svg /g)).toHaveLength(4 + readCsvObjects(join(dir, 'attention.csv')).length);
     expect(html).not.toMatch(/<(script|link|img|iframe)\b/i);
     expect(html).not.toMatch(/\bsrc=|url\(/i);
   });
@@ -44,7 +43,11 @@ describe('report on the sample data', async () => {
   it('has the sections a reader needs', () => {
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     const text = renderedText(md);
-    for (const h of ['## Data', '## Clients who need attention', '## Working Alliance Inventory', '### Reliability', '### Item statistics', '### Trajectories: wai-sr total', '## Therapists', '## Methods']) expect(md).toContain(h);
+    const headings = ['## Clients who need attention', '### Their charts', '## For researchers', '## Data', '## Working Alliance Inventory', '### Reliability', '### Item statistics', '### Trajectories: wai-sr total', '## Therapists', '## Methods'];
+    // In this order: what a clinician acts on first, the rest for researchers.
+    expect(headings.map((h) => md.indexOf(h))).toEqual(headings.map((h) => md.indexOf(h)).sort((a, b) => a - b));
+    for (const h of headings) expect(md).toContain(h);
+    expect(text).toMatch(/administrations from 2025-01-07 to 2025-11-10\. Report made \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     expect(text).toContain('DUPLICATE_SESSION');
     expect(text).toMatch(/Therapist ICC = 0\.121/);
     expect(text).toContain('Jacobson, N. S., & Truax, P. (1991)');
@@ -87,6 +90,16 @@ describe('report on the sample data', async () => {
     expect(problems.map((p) => `${p.line}:${p.code}`)).toEqual(['884:RESPONSE_OUT_OF_RANGE', '1521:RESPONSE_NOT_NUMERIC', '1657:DUPLICATE_SESSION', '1658:DUPLICATE_SESSION', '2004:RESPONSE_OUT_OF_RANGE']);
   });
 
+  it('the summary, the report and attention.csv give the same counts', () => {
+    const rows = readCsvObjects(join(dir, 'attention.csv'));
+    const has = (code: string) => rows.filter((a) => a.reasons!.split(';').includes(code)).length;
+    expect(r.stderr).toContain(`${rows.length} client(s) need attention (${Math.round((100 * rows.length) / 300)} % of 300): ${has('not_on_track')} not on track, ${has('reliable_deterioration')} reliably deteriorated, ${has('unrepaired_rupture')} an unrepaired rupture`);
+    const text = renderedText(readFileSync(join(dir, 'report.md'), 'utf8'));
+    expect(text).toContain(`${rows.length} clients of 300 (${Math.round((100 * rows.length) / 300)} %) need attention: ${has('not_on_track')} not on track, ${has('reliable_deterioration')} reliable deterioration, ${has('unrepaired_rupture')} unrepaired rupture`);
+    // One row per client, whatever the number of measures.
+    expect(new Set(rows.map((a) => a.client_id)).size).toBe(rows.length);
+  });
+
   it('prints a short summary on stderr, without colour when not a terminal', () => {
     expect(r.stderr).toMatch(/rapport report: 2510 rows, 300 clients, 25 therapists/);
     expect(r.stderr).toMatch(/client\(s\) need attention/);
@@ -125,15 +138,17 @@ describe('--pseudonymize', () => {
   const ids = new Set(readCsvObjects(SAMPLE).flatMap((r) => [r.client_id!, r.therapist_id!]));
   const build = async (salt: string) => {
     const out = join(tempDir(), 'out');
-    const r = await runCli(['report', SAMPLE, '-i', 'wai-sr,ors', '-o', out, '--pseudonymize', '--salt', `${salt}-0123456789abcdef`]);
+    const r = await runCli(['report', SAMPLE, '-i', 'wai-sr,ors', '-o', out, '--pseudonymize', '--salt', `${salt}-0123456789abcdef`, '--by-therapist']);
     expect(r.code, r.stderr).toBe(0);
     return out;
   };
   it('replaces every client and therapist id in every output, figures included', async () => {
     const out = await build('s3cret');
-    const files = [...readdirSync(out).filter((f) => f !== 'figures'), ...readdirSync(join(out, 'figures')).map((f) => `figures/${f}`)];
+    const files = readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files.some((f) => f.includes('/therapists/T-'))).toBe(true);
     for (const f of files) {
-      const text = readFileSync(join(out, f), 'utf8');
+      // File names too: client charts and therapist pages are named by their codes.
+      const text = `${f.slice(out.length)}\n${readFileSync(f, 'utf8')}`;
       const leaked = [...text.matchAll(/\b[CT]\d{2,4}\b/g)].map((m) => m[0]).filter((x) => ids.has(x));
       expect(leaked, f).toEqual([]);
     }

@@ -2,7 +2,7 @@
  * What a clinician reads must be true: ruptures and repairs are alliance events (never an outcome
  * measure's), and a reliability that is not usable for the RCI is never used silently.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -56,10 +56,13 @@ describe('ruptures are alliance events', () => {
     const events = readCsvObjects(join(out, 'events.csv'));
     expect(events.filter((e) => e.instrument === 'ors' && e.type === 'rupture')).toEqual([]);
     expect(events.some((e) => e.instrument === 'wai-sr' && e.type === 'rupture')).toBe(true);
-    const orsFigure = readFileSync(join(out, 'figures', 'ors-total-flagged-clients.svg'), 'utf8');
-    const waiFigure = readFileSync(join(out, 'figures', 'wai-sr-total-flagged-clients.svg'), 'utf8');
-    expect(waiFigure).toMatch(/rupture/);
-    expect(orsFigure).not.toMatch(/>rupture|>repair/);
+    // The clients' charts: ruptures and repairs are marked and explained only where an alliance measure is drawn.
+    const charts = (dir: string) => readdirSync(join(dir, 'figures', 'clients')).map((f) => readFileSync(join(dir, 'figures', 'clients', f), 'utf8'));
+    expect(charts(out).some((svg) => />rupture</.test(svg))).toBe(true);
+    const orsOnly = join(tempDir(), 'o');
+    expect((await runCli(['report', SAMPLE, '-i', 'ors', '-o', orsOnly])).code).toBe(0);
+    expect(charts(orsOnly).length).toBeGreaterThan(10);
+    for (const svg of charts(orsOnly)) expect(svg).not.toMatch(/rupture|repair/);
     const md = renderedText(readFileSync(join(out, 'report.md'), 'utf8'));
     const orsTherapists = md.slice(md.indexOf('ors total', md.indexOf('Therapists\n')));
     expect(orsTherapists.split('\n').find((l) => l.startsWith('Therapist'))).not.toContain('Ruptures');
