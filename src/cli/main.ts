@@ -13,6 +13,7 @@ import { registerReliabilityCommand } from './reliability.js';
 import { registerScoreCommand } from './score.js';
 import { registerReportCommand } from './report.js';
 import { registerTrajectoriesCommand } from './trajectories.js';
+import { registerLinkCommand } from './link.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CliContext, state: RunState): Command {
   registerReliabilityCommand(program, ctx, state);
   registerTrajectoriesCommand(program, ctx, state);
   registerReportCommand(program, ctx, state);
+  registerLinkCommand(program, ctx, state);
   return program;
 }
 

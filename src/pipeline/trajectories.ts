@@ -41,6 +41,8 @@ export interface MeasureSpec {
   higherIsBetter?: boolean;
   /** The measure's own options (the RCI's reliability among them). */
   params: TrajectoryParams;
+  /** Keep item values for alpha at the first administrations when needed (default true; not for a link model). */
+  collectItems?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export function trajectoryConsumer(table: TableSource, measures: readonly Measur
       scoreColumn,
       scale: inst && scale ? inst.scales.indexOf(scale) : -1,
       scaleItems: Int32Array.from(inst && scale ? scale.items.map((id) => inst.items.findIndex((it) => it.id === id)) : []),
-      needAlpha: inst !== undefined && measure.params.reliability === undefined && norm?.reliability === undefined && !(measure.params.sd === undefined && norm?.reliableChange !== undefined),
+      needAlpha: inst !== undefined && measure.collectItems !== false && measure.params.reliability === undefined && norm?.reliability === undefined && !(measure.params.sd === undefined && norm?.reliableChange !== undefined),
     });
     const ctx: MeasureContext = {
       input: table.name,

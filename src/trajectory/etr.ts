@@ -10,7 +10,7 @@
  * worst 10 %). An administration is off track when its score is worse than expected by more than the
  * band. A model can be saved and applied to later data (fitted on last year's closed cases). Pure.
  */
-import { fitRandomSlope, type RandomSlopeData } from '../stats/lmm.js';
+import { fitMixed, type MixedData } from '../stats/lmm.js';
 import type { SeriesSet } from './series.js';
 
 export const ETR_Z = 1.2816;
@@ -37,7 +37,7 @@ export interface EtrModel {
 }
 
 /** The model's rows: every valid score after intake, with t and intake, grouped by client. */
-export function etrData(series: SeriesSet): RandomSlopeData {
+export function etrData(series: SeriesSet): MixedData {
   const y: number[] = [];
   const X: number[] = [];
   const z: number[] = [];
@@ -58,7 +58,7 @@ export function etrData(series: SeriesSet): RandomSlopeData {
     }
     groups++;
   }
-  return { n: y.length, p: 4, y, X, z, group, groups };
+  return { n: y.length, p: 4, y, X, slope: z, group, groups };
 }
 
 /** The fitted model, or why there is none (too few clients or sessions, or a singular fit). */
@@ -66,7 +66,7 @@ export function fitEtr(series: SeriesSet, measure: string, higherIsBetter: boole
   const data = etrData(series);
   if (data.groups < ETR_MIN_CLIENTS) return { failure: `only ${data.groups} client(s) have a score after intake; the model needs at least ${ETR_MIN_CLIENTS}` };
   if (data.n <= 2 * data.groups) return { failure: `${data.n} scores after intake from ${data.groups} clients are too few for a random intercept and slope per client (more than ${2 * data.groups} are needed)` };
-  const fit = fitRandomSlope(data);
+  const fit = fitMixed(data);
   if (fit.singular) {
     return { failure: `the fit is singular (the clients' intercepts and slopes do not vary independently: θ = ${fit.theta.map((t) => t.toPrecision(3)).join(', ')}), so the expected band would be a guess` };
   }
@@ -77,9 +77,9 @@ export function fitEtr(series: SeriesSet, measure: string, higherIsBetter: boole
       measure,
       higherIsBetter,
       fixed: { intercept, log_t: logT, intake, log_t_intake: logTIntake },
-      varIntercept: fit.varIntercept,
-      varSlope: fit.varSlope,
-      cov: fit.cov,
+      varIntercept: fit.cov1[0]![0]!,
+      varSlope: fit.cov1[1]![1]!,
+      cov: fit.cov1[0]![1]!,
       varResidual: fit.sigma2,
       nClients: data.groups,
       nObs: data.n,
