@@ -18,7 +18,7 @@ module.exports = {
     only('pipeline', ['input', 'scoring', 'reliability', 'trajectory', 'report', 'output', 'instrument']),
     only('input', ['kernels']),
     only('scoring', ['input', 'instrument', 'kernels']),
-    only('reliability', ['scoring', 'instrument', 'stats', 'kernels']),
+    only('reliability', ['scoring', 'input', 'instrument', 'stats', 'kernels']),
     only('trajectory', ['scoring', 'input', 'instrument', 'stats']),
     only('report', ['reliability', 'trajectory', 'scoring', 'input', 'instrument', 'stats', 'kernels']),
     only('output', []),

@@ -6,6 +6,7 @@ import type { ReadOptions } from '../input/table.js';
 import type { MissingMode } from '../reliability/analyse.js';
 import { analyseCollected } from '../reliability/collected.js';
 import { ReliabilityConsumer } from '../reliability/consumer.js';
+import { ClusterConsumer } from '../reliability/clusters.js';
 import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { runPass } from './pass.js';
@@ -23,6 +24,8 @@ export interface ReliabilityJobOptions {
   boot?: number;
   seed: number;
   by?: string;
+  /** The client column (rows nested in clients); undefined: client_id when the file has it; false: none. */
+  client?: string | false;
   /** Output paths, only to refuse writing over the input. */
   outputs: Array<{ option: string; path: string | undefined }>;
   onProgress?: (bytes: number) => void;
@@ -43,7 +46,14 @@ export async function runReliabilityJob(opts: ReliabilityJobOptions, stdin: Read
   const { table, plans } = await openRun(opts, stdin);
   const byIndex = opts.by === undefined ? -1 : findColumn(table.header, opts.by, '--by', table.name);
   const consumer = new ReliabilityConsumer(plans, selected, { byIndex, listwise: opts.missing === 'listwise', keepRows: (opts.boot ?? 0) > 0 });
-  const rows = await runPass(table, plans, [consumer], opts.onProgress ? { onProgress: opts.onProgress } : {});
-  const scales = await analyseCollected(consumer, plans, { missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed, grouped: byIndex >= 0 });
-  return { input: table.name, rows, ...(opts.by === undefined ? {} : { by: table.header[byIndex]! }), problems: consumer.problems, problemCount: consumer.problemCount, scales };
+  // client_id is taken by default only without --by: two-level fits for every group are asked for by naming --client.
+  const clientIndex = opts.client === false ? -1 : opts.client !== undefined ? findColumn(table.header, opts.client, '--client', table.name) : opts.by === undefined ? table.header.findIndex((h) => h.trim().toLowerCase() === 'client_id') : -1;
+  // The clients' sums come first in the pass: the moments' consumer may lend the scorer memory that a later batch detaches.
+  const clusters = clientIndex >= 0 ? new ClusterConsumer(plans, consumer.layout, clientIndex, byIndex, (opts.boot ?? 0) > 0) : undefined;
+  const rows = await runPass(table, plans, clusters ? [clusters, consumer] : [consumer], opts.onProgress ? { onProgress: opts.onProgress } : {});
+  const scales = await analyseCollected(consumer, plans, {
+    missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed, grouped: byIndex >= 0,
+    ...(clusters ? { clusters: { consumer: clusters, column: table.header[clientIndex]! } } : {}),
+  });
+  return { input: table.name, rows, ...(opts.by === undefined ? {} : { by: table.header[byIndex]! }), ...(clusters ? { client: table.header[clientIndex]!, rowsWithoutClient: clusters.rowsWithoutClient } : {}), problems: consumer.problems, problemCount: consumer.problemCount, scales };
 }

@@ -15,13 +15,16 @@ import { fileSink } from '../output/sink.js';
 import { renderHtmlDocument, renderMarkdownDocument } from '../report/document.js';
 import { createPseudonymizer } from '../report/pseudonym.js';
 import { itemColumns, itemRecords, renderLedCsv, renderRecordsCsv, scaleColumns, scaleRecord } from '../report/reliability.js';
-import { buildReport, type MeasureTrajectories, type ReportProblem } from '../report/report.js';
+import { buildReport, type MeasureTrajectories, type ReportLink, type ReportProblem } from '../report/report.js';
 import { PROBLEM_COLUMNS, ScoreRows } from '../report/score-rows.js';
 import { ATTENTION_COLUMNS, attentionRows, cohortObject, EVENT_COLUMNS, eventRows, THERAPIST_COLUMNS, therapistRows, TRAJECTORY_COLUMNS, trajectoryRows } from '../report/trajectories.js';
 import type { AttentionEntry } from '../trajectory/attention.js';
 import type { MissingMode } from '../reliability/analyse.js';
 import { analyseCollected } from '../reliability/collected.js';
 import { ReliabilityConsumer } from '../reliability/consumer.js';
+import { ClusterConsumer } from '../reliability/clusters.js';
+import { fitLink, linkPairs } from '../trajectory/link.js';
+import { renderLinkCsv } from '../report/link.js';
 import type { ReliabilityReport } from '../reliability/report.js';
 import type { ColumnMap } from '../scoring/columns.js';
 import { analyseMeasure, chooseScale, type TrajectoryParams, type TrajectoryReport } from '../trajectory/measure.js';
@@ -118,7 +121,9 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
     const transform = opts.pseudonymize ? pseudonymizer(opts, table.header, table.skipped, name) : undefined;
 
     opts.onPhase?.('reading');
-    await runPass(table, plans, [writer, reliabilityConsumer, ...(specs.length > 0 ? [trajectories] : [])], {
+    const clientIndex = specs.length > 0 ? trajectories.roles.client : table.header.findIndex((h) => h.trim().toLowerCase() === 'client_id');
+    const clusters = clientIndex >= 0 ? new ClusterConsumer(plans, reliabilityConsumer.layout, clientIndex, -1, (opts.boot ?? 0) > 0) : undefined;
+    await runPass(table, plans, [writer, ...(clusters ? [clusters] : []), reliabilityConsumer, ...(specs.length > 0 ? [trajectories] : [])], {
       ...(transform ? { transform } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
@@ -133,7 +138,11 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       rows: reliabilityConsumer.rows,
       problems: reliabilityConsumer.problems,
       problemCount: reliabilityConsumer.problemCount,
-      scales: await analyseCollected(reliabilityConsumer, plans, { missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed, grouped: false }),
+      scales: await analyseCollected(reliabilityConsumer, plans, {
+        missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed, grouped: false,
+        ...(clusters ? { clusters: { consumer: clusters, column: table.header[clientIndex]! } } : {}),
+      }),
+      ...(clusters ? { client: table.header[clientIndex]!, rowsWithoutClient: clusters.rowsWithoutClient } : {}),
     };
     await folder.writeFile('reliability.csv', renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits, escape));
     await folder.writeFile('items.csv', renderRecordsCsv(reliability.scales.flatMap((s) => itemRecords(s)), itemColumns(), opts.digits, escape));
@@ -143,6 +152,17 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       if (!('m' in f)) return { instrument: inst, scaleId: inst.scales[0]!.id, skipped: f.skipped };
       return { instrument: inst, scaleId: f.scaleId, report: analyseMeasure(trajectories, f.m, contexts[f.m]!, f.params) };
     });
+
+    // Alliance → next-session outcome, within and between clients, when the file has both kinds of measure.
+    const alliance = followed.find((f) => 'm' in f && plans[f.k]!.instrument.construct === 'alliance');
+    const outcome = followed.find((f) => 'm' in f && plans[f.k]!.instrument.construct === 'outcome');
+    let link: ReportLink | undefined;
+    if (alliance && outcome && 'm' in alliance && 'm' in outcome) {
+      const label = (f: { k: number; scaleId: string }) => `${plans[f.k]!.instrument.id}/${f.scaleId}`;
+      const result = fitLink(linkPairs(trajectories.admins.buildSeries(alliance.m).series, trajectories.admins.buildSeries(outcome.m).series, false), { detrend: false, therapist: false });
+      link = { predictor: label(alliance), outcome: label(outcome), result };
+      if (!('failure' in result)) await folder.writeFile('link.csv', renderLinkCsv({ predictor: link.predictor, outcome: link.outcome, result }, opts.digits, escape));
+    }
 
     const attention = attentionOf(trajectories, measures.flatMap((m) => (m.report ? [{ label: m.report.measure, report: m.report }] : [])), opts.inactiveDays);
     await folder.writeFile('attention.csv', renderRecordsCsv(attentionRows(attention), ATTENTION_COLUMNS, opts.digits, escape));
@@ -177,7 +197,7 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       {
         input: name, rows: score.rows, instruments, score, reliability, missing: opts.missing,
         measures, problems, pseudonymized: opts.pseudonymize, version: opts.version,
-        attention, dates: dateRange(trajectories), generatedAt: opts.generatedAt,
+        attention, dates: dateRange(trajectories), generatedAt: opts.generatedAt, ...(link ? { link } : {}),
         ...(opts.inactiveDays === undefined ? {} : { inactiveDays: opts.inactiveDays }),
       },
       { byTherapist: opts.byTherapist === true },

@@ -9,11 +9,12 @@ import type { BootstrapResult } from './bootstrap.js';
 import { omegaFromCovariance, type OmegaResult, omegaTotal } from './omega-total.js';
 import type { ItemMoments } from '../stats/moments.js';
 import { completeRows, type ItemMatrix, selectRows } from '../stats/item-matrix.js';
+import type { MultilevelReliability, MultilevelWarning } from './multilevel.js';
 
 export type MissingMode = 'pairwise' | 'listwise';
 
 export interface ReliabilityWarning {
-  code: 'NEGATIVE_ITEM_REST' | 'ZERO_VARIANCE' | 'LOW_ALPHA' | 'SMALL_N' | 'HEYWOOD' | 'OMEGA_UNAVAILABLE' | 'ALPHA_UNAVAILABLE' | 'BOOTSTRAP_FAILURES';
+  code: 'NEGATIVE_ITEM_REST' | 'ZERO_VARIANCE' | 'LOW_ALPHA' | 'SMALL_N' | 'HEYWOOD' | 'OMEGA_UNAVAILABLE' | 'ALPHA_UNAVAILABLE' | 'BOOTSTRAP_FAILURES' | MultilevelWarning['code'];
   message: string;
 }
 
@@ -25,6 +26,8 @@ export interface ScaleReliability {
   alpha: AlphaResult;
   omega: OmegaResult;
   bootstrap?: BootstrapResult;
+  /** Within- and between-client coefficients, when a client column was read. */
+  multilevel?: MultilevelReliability;
   warnings: ReliabilityWarning[];
 }
 
@@ -50,9 +53,14 @@ export function analyseMoments(mo: ItemMoments, itemNames: readonly string[]): S
   return { alpha, omega, warnings: reliabilityWarnings(alpha, omega, itemNames) };
 }
 
-/** The complete analysis of one scale held in memory. `itemNames` label items in warnings. */
-export async function analyseScale(m: ItemMatrix, itemNames: readonly string[], opts: { missing: MissingMode; boot?: number; seed?: number }): Promise<ScaleReliability> {
-  const data = opts.missing === 'listwise' ? selectRows(m, completeRows(m)) : m;
+/**
+ * The complete analysis of one scale held in memory. `itemNames` label items in warnings;
+ * `clusters` (each row's client, 0 … J−1) makes the bootstrap resample clients.
+ */
+export async function analyseScale(m: ItemMatrix, itemNames: readonly string[], opts: { missing: MissingMode; boot?: number; seed?: number; clusters?: Int32Array }): Promise<ScaleReliability> {
+  const keep = opts.missing === 'listwise' ? completeRows(m) : undefined;
+  const data = keep ? selectRows(m, keep) : m;
+  const clusters = opts.clusters && keep ? Int32Array.from(keep, (r) => opts.clusters![r]!) : opts.clusters;
   const alpha = cronbachAlpha(data);
   const omega = omegaTotal(data);
   const warnings = reliabilityWarnings(alpha, omega, itemNames);
@@ -60,11 +68,21 @@ export async function analyseScale(m: ItemMatrix, itemNames: readonly string[], 
   if (opts.boot !== undefined && opts.boot > 0) {
     // Loaded here: the Mersenne Twister's bundle is needed only for --boot.
     const { bootstrapIntervals } = await import('./bootstrap.js');
-    const boot = bootstrapIntervals(data, opts.boot, opts.seed ?? 1);
+    const boot = bootstrapIntervals(data, opts.boot, opts.seed ?? 1, clusters && renumber(clusters));
     if (boot.failedAlpha + boot.failedOmega > 0) {
       warnings.push({ code: 'BOOTSTRAP_FAILURES', message: `${boot.failedAlpha} alpha and ${boot.failedOmega} omega resamples could not be computed and were left out` });
     }
     result.bootstrap = boot;
   }
   return result;
+}
+
+/** Cluster labels renumbered 0 … J−1 in order of first appearance. */
+function renumber(clusters: Int32Array): Int32Array {
+  const ids = new Map<number, number>();
+  return clusters.map((c) => {
+    let id = ids.get(c);
+    if (id === undefined) ids.set(c, (id = ids.size));
+    return id;
+  });
 }

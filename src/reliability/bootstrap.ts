@@ -15,6 +15,8 @@ import { omegaFromCovariance } from './omega-total.js';
 export interface BootstrapResult {
   resamples: number;
   seed: number;
+  /** What was resampled: rows, or clients (all their rows) when rows are nested in clients. */
+  unit: 'rows' | 'clients';
   alpha: [number, number];
   omega: [number, number];
   /** Resamples in which a coefficient could not be computed (left out of the interval). */
@@ -32,9 +34,11 @@ export function resampleSeed(seed: number, b: number): number {
 
 /**
  * Alpha and omega of resamples [from, to); NaN where a coefficient cannot be computed. A resample
- * is held as how often each row was drawn; the omega fit starts from the whole sample's.
+ * is held as how often each row was drawn; the omega fit starts from the whole sample's. With
+ * `clusters` (each row's client, 0 … J−1), a resample draws J clients with replacement and takes
+ * all the rows of each client drawn (the cluster bootstrap, Davison & Hinkley, 1997, §3.8).
  */
-export function resampleRange(m: ItemMatrix, seed: number, from: number, to: number): { alphas: Float64Array; omegas: Float64Array } {
+export function resampleRange(m: ItemMatrix, seed: number, from: number, to: number, clusters?: Int32Array): { alphas: Float64Array; omegas: Float64Array } {
   const alphas = new Float64Array(to - from);
   const omegas = new Float64Array(to - from);
   const counts = new Int32Array(m.rows);
@@ -42,10 +46,18 @@ export function resampleRange(m: ItemMatrix, seed: number, from: number, to: num
   const whole = omegaFromCovariance(weightedMoments(m, counts.fill(1), shift, false).complete, m.cols).fit;
   const start = whole?.converged ? { lambda: whole.loadings, theta: whole.uniquenesses } : undefined;
   const weighted = weightedPass(m, shift);
+  const J = clusters ? clusters.reduce((mx, c) => Math.max(mx, c + 1), 0) : 0;
+  const drawn = new Int32Array(J);
   for (let b = from; b < to; b++) {
     const rng = seededRng(resampleSeed(seed, b));
-    counts.fill(0);
-    for (let i = 0; i < m.rows; i++) counts[rng.index(m.rows)]!++;
+    if (clusters) {
+      drawn.fill(0);
+      for (let i = 0; i < J; i++) drawn[rng.index(J)]!++;
+      for (let i = 0; i < m.rows; i++) counts[i] = drawn[clusters[i]!]!;
+    } else {
+      counts.fill(0);
+      for (let i = 0; i < m.rows; i++) counts[rng.index(m.rows)]!++;
+    }
     const moments = weighted ? weighted(counts) : weightedMoments(m, counts, shift, false);
     alphas[b - from] = rawAlpha(moments.pairwise.cov);
     omegas[b - from] = omegaFromCovariance(moments.complete, m.cols, start).omega;
@@ -75,13 +87,14 @@ function weightedPass(m: ItemMatrix, shift: Float64Array): ((counts: Int32Array)
   };
 }
 
-function summarise(resamples: number, seed: number, alphas: Float64Array, omegas: Float64Array): BootstrapResult {
+function summarise(resamples: number, seed: number, unit: BootstrapResult['unit'], alphas: Float64Array, omegas: Float64Array): BootstrapResult {
   const finite = (xs: Float64Array) => Float64Array.from(xs.filter((x) => Number.isFinite(x))).sort();
   const a = finite(alphas);
   const o = finite(omegas);
   return {
     resamples,
     seed,
+    unit,
     alpha: [quantile7(a, 0.025), quantile7(a, 0.975)],
     omega: [quantile7(o, 0.025), quantile7(o, 0.975)],
     failedAlpha: resamples - a.length,
@@ -89,8 +102,8 @@ function summarise(resamples: number, seed: number, alphas: Float64Array, omegas
   };
 }
 
-/** In this thread. */
-export function bootstrapIntervals(m: ItemMatrix, resamples: number, seed: number): BootstrapResult {
-  const { alphas, omegas } = resampleRange(m, seed, 0, resamples);
-  return summarise(resamples, seed, alphas, omegas);
+/** In this thread; `clusters` as for resampleRange (rows are resampled without it). */
+export function bootstrapIntervals(m: ItemMatrix, resamples: number, seed: number, clusters?: Int32Array): BootstrapResult {
+  const { alphas, omegas } = resampleRange(m, seed, 0, resamples, clusters);
+  return summarise(resamples, seed, clusters ? 'clients' : 'rows', alphas, omegas);
 }

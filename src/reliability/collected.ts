@@ -10,9 +10,12 @@ import { analyseMoments, analyseScale, type MissingMode } from './analyse.js';
 import { type KeptRows, type ReliabilityConsumer, sortGroups } from './consumer.js';
 import type { ScaleReport } from './report.js';
 import type { ScoringPlan } from '../scoring/plan.js';
+import type { ScaleReliability } from './analyse.js';
+import type { ClusterConsumer } from './clusters.js';
+import { multilevelReliability, multilevelWarnings } from './multilevel.js';
 
-/** The kept rows of one group (all groups when `group` is undefined) with at least one answered item of the scale. */
-function scaleMatrix(kept: KeptRows, group: number | undefined, columns: readonly number[]): ItemMatrix {
+/** The kept rows of one group (all groups when `group` is undefined) with at least one answered item of the scale, and where they are among the kept rows. */
+function scaleMatrix(kept: KeptRows, group: number | undefined, columns: readonly number[]): ItemMatrix & { at: number[] } {
   const { store, groups } = kept;
   const k = columns.length;
   const rows: number[] = [];
@@ -22,13 +25,13 @@ function scaleMatrix(kept: KeptRows, group: number | undefined, columns: readonl
   }
   const values = new Float64Array(rows.length * k);
   rows.forEach((r, i) => columns.forEach((c, j) => (values[i * k + j] = store.get(r, c))));
-  return { rows: rows.length, cols: k, values };
+  return { rows: rows.length, cols: k, values, at: rows };
 }
 
 export async function analyseCollected(
   consumer: ReliabilityConsumer,
   plans: readonly ScoringPlan[],
-  opts: { missing: MissingMode; boot?: number; seed: number; grouped: boolean },
+  opts: { missing: MissingMode; boot?: number; seed: number; grouped: boolean; clusters?: { consumer: ClusterConsumer; column: string } },
 ): Promise<ScaleReport[]> {
   consumer.settle();
   const { groupIds, layout, kept } = consumer;
@@ -39,13 +42,25 @@ export async function analyseCollected(
   );
   // From the moments; but from the rows (where kept) for --boot, or for every scale when an item
   // of one has no variance (psych then takes raw.r over the row means of the other items).
-  const fromMoments = boot ? [] : entries.map((e) => analyseMoments((e.l.accs[e.id] ?? new MomentAccumulator(e.l.columns.length, e.l.shift)).finish(), e.names));
+  const moments = entries.map((e) => (e.l.accs[e.id] ?? new MomentAccumulator(e.l.columns.length, e.l.shift)).finish());
+  const fromMoments = boot ? [] : entries.map((e, i) => analyseMoments(moments[i]!, e.names));
   const fromRows = boot || (fromMoments.some((r) => r.alpha.zeroVariance.length > 0) && entries.every((e) => kept[e.k] !== undefined));
   const scales: ScaleReport[] = [];
   for (const [i, e] of entries.entries()) {
-    const result = fromRows
-      ? await analyseScale(scaleMatrix(kept[e.k]!, e.label === undefined ? undefined : e.id, e.l.columns), e.names, { missing: opts.missing, ...(boot ? { boot: opts.boot } : {}), seed: opts.seed })
-      : fromMoments[i]!;
+    const clusters = opts.clusters?.consumer;
+    const sums = clusters?.sums[e.k]![e.l === undefined ? 0 : layout[e.k]!.indexOf(e.l)]![e.label === undefined ? 0 : clusters.groupIds.get(e.label) ?? -1];
+    const multilevel = clusters ? multilevelReliability(moments[i]!.complete, sums) : undefined;
+    const nested = multilevel !== undefined && multilevel.rows > multilevel.clients;
+    let result: ScaleReliability;
+    if (fromRows) {
+      const m = scaleMatrix(kept[e.k]!, e.label === undefined ? undefined : e.id, e.l.columns);
+      const rowClients = nested && boot ? Int32Array.from(m.at, (r) => clusters!.rowClients[r]!) : undefined;
+      result = await analyseScale(m, e.names, { missing: opts.missing, ...(boot ? { boot: opts.boot } : {}), seed: opts.seed, ...(rowClients ? { clusters: rowClients } : {}) });
+    } else result = fromMoments[i]!;
+    if (multilevel) {
+      result.multilevel = multilevel;
+      result.warnings.push(...multilevelWarnings(multilevel, opts.clusters!.column, boot));
+    }
     scales.push({
       instrument: e.plan.instrument,
       scaleId: e.l.scale.id,

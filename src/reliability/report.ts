@@ -18,6 +18,9 @@ export interface ReliabilityReport {
   input: string;
   rows: number;
   by?: string;
+  /** The client column the rows are nested in, when one was read, and how many rows had no client id. */
+  client?: string;
+  rowsWithoutClient?: number;
   problems: Array<{ line: number; instrument: string; problem: ItemProblem }>;
   problemCount: number;
   scales: ScaleReport[];

@@ -6,11 +6,13 @@ import { ByteBuilder } from './bytes.js';
 import { csvField, toCsv } from './csv.js';
 import type { ReliabilityReport, ScaleReport } from '../reliability/report.js';
 import { escapeMarkdown } from './document.js';
+import type { MultilevelReliability } from '../reliability/multilevel.js';
 
 export const SCALE_FIELDS = [
   'instrument', 'scale', 'n', 'k', 'alpha', 'alpha_std', 'g6', 'average_r', 'median_r', 'sn', 'alpha_se',
   'feldt_lo', 'feldt_hi', 'duhachek_lo', 'duhachek_hi', 'omega_total',
-  'boot_alpha_lo', 'boot_alpha_hi', 'boot_omega_lo', 'boot_omega_hi', 'omega_n', 'boot_n', 'boot_seed',
+  'boot_alpha_lo', 'boot_alpha_hi', 'boot_omega_lo', 'boot_omega_hi', 'omega_n', 'boot_n', 'boot_seed', 'boot_unit',
+  'clients', 'mean_rows_per_client', 'alpha_within', 'alpha_between', 'omega_within', 'omega_between',
 ] as const;
 
 export const ITEM_FIELDS = [
@@ -46,6 +48,7 @@ export const itemColumns = (by?: string): string[] => withGroup(ITEM_FIELDS, by)
 export function scaleRecord(s: ScaleReport, by?: string): RecordOut {
   const a = s.result.alpha;
   const b = s.result.bootstrap;
+  const ml = s.result.multilevel;
   const rec: RecordOut = {
     instrument: s.instrument.id,
     scale: s.scaleId,
@@ -70,6 +73,13 @@ export function scaleRecord(s: ScaleReport, by?: string): RecordOut {
     omega_n: s.result.omega.n,
     boot_n: b?.resamples ?? null,
     boot_seed: b?.seed ?? null,
+    boot_unit: b?.unit ?? null,
+    clients: ml?.clients ?? null,
+    mean_rows_per_client: num(ml?.meanRowsPerClient),
+    alpha_within: num(ml?.alphaWithin),
+    alpha_between: num(ml?.alphaBetween),
+    omega_within: num(ml?.omegaWithin),
+    omega_between: num(ml?.omegaBetween),
   };
   const g = groupField(by);
   if (g !== undefined) rec[g] = s.group ?? '';
@@ -133,9 +143,35 @@ export function renderReliabilityJson(report: ReliabilityReport, missing: string
   const reliability = report.scales.map((s) => ({
     ...scaleRecord(s, report.by),
     items: itemRecords(s, report.by),
+    ...(s.result.multilevel ? { multilevel: multilevelObject(s.result.multilevel) } : {}),
     warnings: s.result.warnings,
   }));
-  return `${JSON.stringify({ reliability, method: { missing, omega: OMEGA_DESCRIPTION, input: report.input, rows: report.rows, ...(report.by ? { by: report.by } : {}) } }, null, 2)}\n`;
+  const method = {
+    missing, omega: OMEGA_DESCRIPTION, input: report.input, rows: report.rows, ...(report.by ? { by: report.by } : {}),
+    ...(report.client ? { client: report.client, rows_without_client: report.rowsWithoutClient ?? 0, multilevel: MULTILEVEL_DESCRIPTION } : {}),
+  };
+  return `${JSON.stringify({ reliability, method }, null, 2)}\n`;
+}
+
+/** How the within- and between-client coefficients are computed, in words (JSON and Markdown). */
+export const MULTILEVEL_DESCRIPTION =
+  'alpha_within and alpha_between from the two-level saturated model (Σ_W, Σ_B) fitted by maximum likelihood to the complete rows, as lavaan::cfa(cluster = client) does: α_W = k/(k−1)·(1′Σ_W1 − tr Σ_W)/1′Σ_W1 and α_B = k/(k−1)·(1′Σ_B1 − tr Σ_B)/(1′Σ_B1 + 1′Σ_W1/ñ), ñ the harmonic mean of the rows per client (Lai, 2021, eqs. 25 and 24); omega_within and omega_between from a two-level one-factor model with its own loadings at each level: ω = ψ(Σλ)²/(ψ(Σλ)² + Σθ) per level (Geldhof, Preacher & Zyphur, 2014; Lai, 2021, eqs. 8 and 7)';
+
+/** The two-level details of a scale, for JSON. */
+function multilevelObject(m: MultilevelReliability): Record<string, unknown> {
+  return {
+    clients: m.clients,
+    rows: m.rows,
+    mean_rows_per_client: num(m.meanRowsPerClient),
+    harmonic_rows_per_client: num(m.harmonicRowsPerClient),
+    alpha_within: num(m.alphaWithin),
+    alpha_between: num(m.alphaBetween),
+    omega_within: num(m.omegaWithin),
+    omega_between: num(m.omegaBetween),
+    ...(m.reason ? { reason: m.reason } : {}),
+    ...(m.saturated ? { saturated: { converged: m.saturated.converged, log_likelihood: m.saturated.logLikelihood, iterations: m.saturated.iterations, max_gradient: m.saturated.maxGradient, smallest_eigenvalue_between: m.saturated.smallestEigenvalueBetween } } : {}),
+    ...(m.oneFactor ? { one_factor: { converged: m.oneFactor.converged, log_likelihood: m.oneFactor.logLikelihood, iterations: m.oneFactor.iterations, max_gradient: m.oneFactor.maxGradient, within: m.oneFactor.within, between: m.oneFactor.between } } : {}),
+  };
 }
 
 /** APA style for coefficients bounded by 1: two decimals, no leading zero (.87, −.12). */
@@ -162,6 +198,20 @@ export function renderReliabilityMarkdown(report: ReliabilityReport, missing: st
     );
   }
   out.push('');
+  const nested = report.scales.filter((s) => s.result.multilevel && s.result.multilevel.rows > s.result.multilevel.clients);
+  if (nested.length > 0) {
+    out.push(`## Within and between clients (${escapeMarkdown(report.client ?? 'client')})`, '');
+    out.push(`| Instrument | Scale${byHead} | rows | clients | rows per client | α within | α between | ω within | ω between |`);
+    out.push(`|---|---|${report.by ? '---|' : ''}---:|---:|---:|---:|---:|---:|---:|`);
+    for (const s of nested) {
+      const m = s.result.multilevel!;
+      const flag = (code: string) => (s.result.warnings.some((w) => w.code === code) ? ' ⚠' : '');
+      out.push(
+        `| ${escapeMarkdown(s.instrument.id)} | ${escapeMarkdown(s.scaleId)}${report.by ? ` | ${escapeMarkdown(s.group ?? '')}` : ''} | ${m.rows} | ${m.clients} | ${fixed(m.meanRowsPerClient, 1)} | ${apa(m.alphaWithin)} | ${apa(m.alphaBetween)}${flag('BETWEEN_NOT_PSD')} | ${apa(m.omegaWithin)} | ${apa(m.omegaBetween)}${flag('MULTILEVEL_HEYWOOD')} |`,
+      );
+    }
+    out.push('', escapeMarkdown(`Rows are nested in clients, so α and ω above pool session-to-session (within-client) and client-to-client (between-client) consistency, and the Feldt and Duhachek intervals, which take n = rows as independent, are too narrow. Within: how consistently the items move together from session to session within a client. Between: how reliably the items' client means rank clients. ⚠: see the scale's warnings below.`), '');
+  }
   for (const s of report.scales) {
     const title = `${escapeMarkdown(s.instrument.id)} — ${escapeMarkdown(s.scaleId)}${report.by ? ` (${escapeMarkdown(report.by)} = ${escapeMarkdown(s.group ?? '')})` : ''}`;
     out.push(`## ${title}`, '');
@@ -181,10 +231,10 @@ export function renderReliabilityMarkdown(report: ReliabilityReport, missing: st
     escapeMarkdown(`Cronbach's α, standardised α, Guttman's λ6 (G6, from squared multiple correlations), the average and median inter-item correlation, the signal-to-noise ratio and the item statistics were computed as in psych::alpha (psych 2.2.9), from ${
       missing === 'pairwise' ? 'covariances of pairwise-complete observations' : 'the complete cases only (listwise deletion)'
     }, after reverse-keying items as min + max − x. Rows with no answer on a scale were left out of that scale. The 95% interval labelled Feldt follows Feldt, Woodruff and Salih (1987) with n = the number of rows; the standard error (alpha_se) is Duhachek and Iacobucci's (2004), giving the Duhachek interval α ± 1.96·SE. ω is ${OMEGA_DESCRIPTION}.${
-      boot ? ` Bootstrap intervals are 2.5th and 97.5th percentiles of ${boot.resamples} resamples of rows (seed ${boot.seed}).` : ''
-    }`),
+      boot ? ` Bootstrap intervals are 2.5th and 97.5th percentiles of ${boot.resamples} resamples of ${boot.unit === 'clients' ? `clients (all the rows of each client drawn, since rows are nested in ${report.client})` : 'rows'} (seed ${boot.seed}).` : ''
+    }${nested.length > 0 ? ` Within and between clients: ${MULTILEVEL_DESCRIPTION}.` : ''}`),
   );
   out.push('');
-  out.push('References: Cronbach (1951), Psychometrika 16, 297–334. Feldt, Woodruff & Salih (1987), Applied Psychological Measurement 11, 93–103. Duhachek & Iacobucci (2004), Journal of Applied Psychology 89, 792–808. McDonald (1999), Test Theory: A Unified Treatment. Revelle (2022), psych: Procedures for Psychological, Psychometric, and Personality Research, version 2.2.9.');
+  out.push(`References: Cronbach (1951), Psychometrika 16, 297–334. Feldt, Woodruff & Salih (1987), Applied Psychological Measurement 11, 93–103. Duhachek & Iacobucci (2004), Journal of Applied Psychology 89, 792–808. McDonald (1999), Test Theory: A Unified Treatment. Revelle (2022), psych: Procedures for Psychological, Psychometric, and Personality Research, version 2.2.9.${nested.length > 0 ? ' Geldhof, Preacher & Zyphur (2014), Psychological Methods 19, 72–91. Lai (2021), Psychological Methods 26, 90–102. Rosseel (2012), Journal of Statistical Software 48(2) (lavaan 0.6.14).' : ''}`);
   return `${out.join('\n')}\n`;
 }

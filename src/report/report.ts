@@ -19,6 +19,8 @@ import { type Block } from './document.js';
 import { clientFigure, cohortFigure, distributionFigure, type MeasurePanel, sessionMeans } from './figures.js';
 import { scaleRange } from './instrument-text.js';
 import { apa, OMEGA_DESCRIPTION } from './reliability.js';
+import { linkFormula, linkRows, linkSentence } from './link.js';
+import type { LinkResult } from '../trajectory/link.js';
 import type { InstrumentTally } from './score-rows.js';
 
 export interface MeasureTrajectories {
@@ -53,6 +55,15 @@ export interface ReportData {
   /** When the report was made (ISO date and time, UTC). */
   generatedAt: string;
   inactiveDays?: number;
+  /** Alliance → next-session outcome (when the file has an alliance and an outcome measure). */
+  link?: ReportLink;
+}
+
+/** The link model of a report, or why it could not be fitted. */
+export interface ReportLink {
+  predictor: string;
+  outcome: string;
+  result: LinkResult | { failure: string };
 }
 
 export interface Figure {
@@ -153,6 +164,20 @@ function instrumentSection(d: ReportData, inst: Instrument, figures: Figure[]): 
       return [s.scaleId, String(a.n), String(a.k), apa(a.raw), `[${apa(a.feldt[0])}, ${apa(a.feldt[1])}]`, `[${apa(a.raw - 1.96 * a.ase)}, ${apa(a.raw + 1.96 * a.ase)}]`, apa(s.result.omega.omega), apa(a.g6), apa(a.averageR)];
     }),
   });
+  const nested = rel.filter((s) => s.result.multilevel && s.result.multilevel.rows > s.result.multilevel.clients);
+  if (nested.length > 0) {
+    blocks.push({
+      kind: 'table',
+      caption: `Within and between clients (rows nested in ${d.reliability.client ?? 'clients'}; the Feldt and Duhachek intervals above take the rows as independent and are too narrow)`,
+      head: ['Scale', 'Rows', 'Clients', 'Rows per client', 'α within', 'α between', 'ω within', 'ω between'],
+      align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      rows: nested.map((s) => {
+        const m = s.result.multilevel!;
+        const warn = (code: string) => (s.result.warnings.some((w) => w.code === code) ? ' ⚠' : '');
+        return [s.scaleId, String(m.rows), String(m.clients), m.meanRowsPerClient.toFixed(1), apa(m.alphaWithin), `${apa(m.alphaBetween)}${warn('BETWEEN_NOT_PSD')}`, apa(m.omegaWithin), `${apa(m.omegaBetween)}${warn('MULTILEVEL_HEYWOOD')}`];
+      }),
+    });
+  }
   const flagged = rel.flatMap((s) => s.result.alpha.items.map((it, j) => ({ s, it, j })).filter(({ it }) => it.rDrop < 0.3 || it.dropped));
   blocks.push({ kind: 'heading', level: 3, text: 'Item statistics' });
   const main = rel.find((s) => s.scaleId === (measure?.scaleId ?? 'total')) ?? rel[0];
@@ -169,6 +194,22 @@ function instrumentSection(d: ReportData, inst: Instrument, figures: Figure[]): 
     blocks.push({ kind: 'paragraph', text: `Flagged items (⚑: item–rest correlation below .30, or no variance): ${flagged.map(({ s, j, it }) => `${s.scaleId}/${s.itemIds[j]} (r = ${apa(it.rDrop)})`).join('; ')}.` });
   }
   for (const s of rel) for (const w of s.result.warnings) blocks.push({ kind: 'warning', text: `${s.scaleId}: ${w.message}` });
+  return blocks;
+}
+
+/** The alliance → next-session outcome model, within and between clients. */
+function linkBlocks(link: ReportLink): Block[] {
+  const blocks: Block[] = [{ kind: 'heading', level: 3, text: `Alliance and next-session outcome: ${link.predictor} → ${link.outcome}` }];
+  if ('failure' in link.result) return [...blocks, { kind: 'paragraph', text: `Not fitted: ${link.result.failure}.` }];
+  const view = { predictor: link.predictor, outcome: link.outcome, result: link.result };
+  const f = link.result.fit;
+  blocks.push(
+    { kind: 'paragraph', text: `Model (also in link.csv; the link command adds --detrend and --therapist): ${linkFormula(view)}.` },
+    { kind: 'table', head: ['Term', 'Estimate', 'SE', 't'], align: ['l', 'r', 'r', 'r'], rows: linkRows(view).map((r) => [String(r.term), (r.estimate as number).toFixed(4), (r.se as number).toFixed(4), (r.t as number).toFixed(2)]) },
+    { kind: 'paragraph', text: `Variance components: client ${f.cov1[0]![0]!.toFixed(4)}, residual ${f.sigma2.toFixed(4)}; ${link.result.clients} clients, ${link.result.pairs} pairs of consecutive sessions. ${linkSentence(view)}` },
+  );
+  if (f.singular) blocks.push({ kind: 'warning', text: 'The fit is singular (the client variance is estimated at 0).' });
+  if (!f.converged) blocks.push({ kind: 'warning', text: 'The REML fit did not converge; treat the estimates with caution.' });
   return blocks;
 }
 
@@ -441,6 +482,7 @@ export function buildReport(d: ReportData, opts: { byTherapist?: boolean } = {})
       if (m.report) blocks.push(...etrBlocks(m as MeasureTrajectories & { report: TrajectoryReport }));
     }
   }
+  if (d.link) blocks.push(...linkBlocks(d.link));
   blocks.push(...therapistSection(d), ...methodsSection(d));
   for (const f of researchFigures) figures.set(f.file, f.svg);
 

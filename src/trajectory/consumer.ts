@@ -88,7 +88,7 @@ export class TrajectoryConsumer {
 
   constructor(
     private readonly header: readonly string[],
-    private readonly roles: ColumnRoles,
+    readonly roles: ColumnRoles,
     private readonly sources: readonly MeasureSource[],
     private readonly decimalComma: boolean,
   ) {

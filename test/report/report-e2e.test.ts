@@ -19,7 +19,7 @@ describe('report on the sample data', async () => {
 
   it('writes every file, and nothing else is left next to it', () => {
     expect(r.code, r.stderr).toBe(0);
-    expect(listDir(dir)).toEqual(['.rapport-manifest.json', 'attention.csv', 'cohort.json', 'events.csv', 'figures', 'items.csv', 'problems.csv', 'reliability.csv', 'report.html', 'report.md', 'scores.csv', 'therapists.csv', 'trajectories.csv']);
+    expect(listDir(dir)).toEqual(['.rapport-manifest.json', 'attention.csv', 'cohort.json', 'events.csv', 'figures', 'items.csv', 'link.csv', 'problems.csv', 'reliability.csv', 'report.html', 'report.md', 'scores.csv', 'therapists.csv', 'trajectories.csv']);
     expect(listDir(join(dir, 'figures'))).toEqual(['clients', 'ors-total-by-session.svg', 'ors-total-distribution.svg', 'wai-sr-total-by-session.svg', 'wai-sr-total-distribution.svg']);
     // One chart per client who needs attention, named by the client id.
     expect(listDir(join(dir, 'figures', 'clients'))).toEqual(readCsvObjects(join(dir, 'attention.csv')).map((a) => `${a.client_id}.svg`).sort());

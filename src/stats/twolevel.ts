@@ -1,0 +1,563 @@
+/**
+ * Two-level (rows within clients) covariance models fitted by maximum likelihood, as lavaan 0.6.14
+ * fits `cfa(model, data, cluster = "client")`, and the within/between reliability coefficients
+ * computed from them. Pure: the data come in as sufficient statistics (TwoLevelStats).
+ *
+ * Likelihood (lavaan's lav_mvnorm_cluster_loglik_samplestats_2l; complete rows, every item at both
+ * levels), with V_j = Σ_W + n_j Σ_B:
+ *   −2 log L = Σ_j [log|V_j| + n_j (ȳ_j − μ)′V_j⁻¹(ȳ_j − μ)] + (N − J)[log|Σ_W| + tr(Σ_W⁻¹ S_PW)] + const,
+ * evaluated per distinct cluster size d as J_d [log|V_d| + n_d tr(V_d⁻¹ (C_d + (m_d − μ)(m_d − μ)′))],
+ * where m_d and C_d are the mean and the N-divisor covariance of the cluster means of that size.
+ * μ is profiled out (its GLS estimate given Σ_W, Σ_B); Σ_W and Σ_B are free (variances may go
+ * negative, Σ_B need not be positive semi-definite, as with lavaan's default bounds = "none"), and
+ * only Σ_W and every V_d must stay positive definite. Minimised by BFGS with the analytic gradient
+ * ∂/∂V_d = J_d (V_d⁻¹ − n_d V_d⁻¹A_dV_d⁻¹), ∂/∂Σ_W = Σ_d ∂/∂V_d + (N − J)(Σ_W⁻¹ − Σ_W⁻¹S_PWΣ_W⁻¹),
+ * ∂/∂Σ_B = Σ_d n_d ∂/∂V_d.
+ *
+ * Coefficients: Lai (2021), Psychological Methods 26(1), 90–102, eqs. 25 and 24 for α_W and α_B;
+ * Geldhof, Preacher & Zyphur (2014), Psychological Methods 19(1), 72–91, as restated in Lai's eqs.
+ * 8 and 7, for ω_W and ω_B of a one-factor model with its own loadings at each level.
+ */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { cholesky, choleskyInverse } from './matrix.js';
+import { minimizeBfgs } from './optimize.js';
+
+type M = number[][];
+
+/** The sufficient statistics of complete rows nested in clusters. */
+export interface TwoLevelStats {
+  k: number;
+  rows: number;
+  clusters: number;
+  /** S_PW: the pooled within-cluster covariance, divisor N − J. */
+  withinCov: M;
+  /** Clusters by size: how many, the mean of their means, the N-divisor covariance of their means. */
+  sizes: Array<{ size: number; count: number; mean: number[]; cov: M }>;
+  /** ñ = J / Σ_j 1/n_j, the harmonic mean cluster size. */
+  harmonicSize: number;
+}
+
+/**
+ * TwoLevelStats from per-cluster sums: `sums` (J × k, row-major) and `counts` of each cluster's
+ * complete rows, and `cross` = Σ y y′ over all those rows (k × k, row-major); every value may be
+ * shifted by `shift` (per item), which the covariances do not see and the means get back.
+ */
+export function twoLevelStats(k: number, sums: Float64Array, counts: ArrayLike<number>, cross: Float64Array, shift: ArrayLike<number>): TwoLevelStats {
+  const J = counts.length;
+  let N = 0;
+  let inverseSizes = 0;
+  const between = new Float64Array(k * k);
+  const bySize = new Map<number, number[]>();
+  for (let j = 0; j < J; j++) {
+    const n = counts[j]!;
+    N += n;
+    inverseSizes += 1 / n;
+    for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) between[a * k + b]! += (sums[j * k + a]! * sums[j * k + b]!) / n;
+    let list = bySize.get(n);
+    if (!list) bySize.set(n, (list = []));
+    list.push(j);
+  }
+  const withinCov: M = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => {
+    const [i, l] = a >= b ? [a, b] : [b, a];
+    return (cross[i * k + l]! - between[i * k + l]!) / (N - J);
+  }));
+  const sizes = [...bySize.entries()].sort((x, y) => x[0] - y[0]).map(([size, members]) => {
+    const count = members.length;
+    const mean = new Array<number>(k).fill(0);
+    for (const j of members) for (let a = 0; a < k; a++) mean[a]! += sums[j * k + a]! / size / count;
+    const cov: M = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    for (const j of members) {
+      for (let a = 0; a < k; a++) {
+        const da = sums[j * k + a]! / size - mean[a]!;
+        for (let b = 0; b <= a; b++) cov[a]![b]! += (da * (sums[j * k + b]! / size - mean[b]!)) / count;
+      }
+    }
+    for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) cov[b]![a] = cov[a]![b]!;
+    return { size, count, mean: mean.map((m, a) => m + shift[a]!), cov };
+  });
+  return { k, rows: N, clusters: J, withinCov, sizes, harmonicSize: J / inverseSizes };
+}
+
+const zeros = (k: number): M => Array.from({ length: k }, () => new Array<number>(k).fill(0));
+function mul(a: M, b: M): M {
+  const n = a.length;
+  const m = b[0]!.length;
+  const out: M = [];
+  for (let i = 0; i < n; i++) {
+    const ai = a[i]!;
+    const row = new Array<number>(m).fill(0);
+    for (let l = 0; l < ai.length; l++) {
+      const v = ai[l]!;
+      const bl = b[l]!;
+      for (let j = 0; j < m; j++) row[j]! += v * bl[j]!;
+    }
+    out.push(row);
+  }
+  return out;
+}
+const logDet = (l: M): number => 2 * l.reduce((s, row, i) => s + Math.log(row[i]!), 0);
+const traceOf = (a: M, b: M): number => a.reduce((s, row, i) => s + row.reduce((t, v, j) => t + v * b[j]![i]!, 0), 0);
+
+/** Objective (−2 log L without its constant, divided by N) and its gradient with respect to Σ_W and Σ_B (as k × k matrices), μ profiled. */
+function evaluate(stats: TwoLevelStats, sw: M, sb: M): { value: number; dW: M; dB: M; mu: number[] } | undefined {
+  const { k, rows: N, clusters: J } = stats;
+  const cw = cholesky(sw);
+  if (!cw.positiveDefinite) return undefined;
+  const swInv = choleskyInverse(cw.l);
+  const parts: Array<{ inv: M; logDet: number }> = [];
+  for (const d of stats.sizes) {
+    const v = sw.map((row, a) => row.map((x, b) => x + d.size * sb[a]![b]!));
+    const c = cholesky(v);
+    if (!c.positiveDefinite) return undefined;
+    parts.push({ inv: choleskyInverse(c.l), logDet: logDet(c.l) });
+  }
+  // μ = (Σ_d J_d n_d V_d⁻¹)⁻¹ Σ_d J_d n_d V_d⁻¹ m_d
+  const info = zeros(k);
+  const rhs = new Array<number>(k).fill(0);
+  stats.sizes.forEach((d, i) => {
+    const w = d.count * d.size;
+    const inv = parts[i]!.inv;
+    for (let a = 0; a < k; a++) {
+      for (let b = 0; b < k; b++) {
+        info[a]![b]! += w * inv[a]![b]!;
+        rhs[a]! += w * inv[a]![b]! * d.mean[b]!;
+      }
+    }
+  });
+  const ci = cholesky(info);
+  if (!ci.positiveDefinite) return undefined;
+  const infoInv = choleskyInverse(ci.l);
+  const mu = infoInv.map((row) => row.reduce((s, v, b) => s + v * rhs[b]!, 0));
+  let value = 0;
+  const dW = zeros(k);
+  const dB = zeros(k);
+  stats.sizes.forEach((d, i) => {
+    const { inv, logDet: ld } = parts[i]!;
+    const e = d.mean.map((m, a) => m - mu[a]!);
+    const A = d.cov.map((row, a) => row.map((x, b) => x + e[a]! * e[b]!));
+    const invA = mul(inv, A);
+    value += d.count * (ld + d.size * invA.reduce((s, row, a) => s + row[a]!, 0));
+    const invAinv = mul(invA, inv);
+    for (let a = 0; a < k; a++) {
+      for (let b = 0; b < k; b++) {
+        const g = d.count * (inv[a]![b]! - d.size * invAinv[a]![b]!);
+        dW[a]![b]! += g;
+        dB[a]![b]! += d.size * g;
+      }
+    }
+  });
+  if (N > J) {
+    value += (N - J) * (logDet(cw.l) + traceOf(swInv, stats.withinCov));
+    const sInvS = mul(mul(swInv, stats.withinCov), swInv);
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) dW[a]![b]! += (N - J) * (swInv[a]![b]! - sInvS[a]![b]!);
+  }
+  for (const m of [dW, dB]) for (const row of m) for (let b = 0; b < k; b++) row[b] = row[b]! / N;
+  return { value: value / N, dW, dB, mu };
+}
+
+/** log L from the objective: −(N·objective + N·k·log 2π)/2, as lavaan reports it. */
+function logLikelihood(stats: TwoLevelStats, value: number): number {
+  const constant = stats.rows * stats.k * Math.log(2 * Math.PI);
+  return -(value * stats.rows + constant) / 2;
+}
+
+/**
+ * EM for the saturated model (the random-effects model y_ij = μ + b_j + e_ij; e.g. Raudenbush &
+ * Bryk, 2002, ch. 14), per cluster size: with K_d = n_d Σ_B V_d⁻¹ and A_d = C_d + (m_d − μ)(m_d − μ)′,
+ * the E-step gives Σ_j∈d b̂b̂′ = J_d K_d A_d K_d′ and Var(b | y) = Σ_B − K_d Σ_B; the M-step sets Σ_B,
+ * Σ_W and μ to their complete-data estimates. It keeps Σ_B positive semi-definite, so it stays away
+ * from the boundary where some V_d is singular, on which the likelihood is unbounded when a cluster
+ * size has fewer clusters than items; BFGS starts from where it ends (a warm start, not the estimate).
+ */
+function emSaturated(stats: TwoLevelStats, sw0: M, sb0: M, mu0: number[]): { sw: M; sb: M } {
+  const { k, rows: N, clusters: J } = stats;
+  let sw = sw0.map((r) => [...r]);
+  let sb = sb0.map((r) => [...r]);
+  // Σ_B positive definite to begin with: its negative eigenvalues replaced by a small positive one.
+  const eig = new EigenvalueDecomposition(new Matrix(sb), { assumeSymmetric: true });
+  const floor = 1e-3 * Math.max(...sw.map((r, a) => r[a]!));
+  const vals = eig.realEigenvalues.map((v) => Math.max(v, floor));
+  const vec = eig.eigenvectorMatrix;
+  sb = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => vals.reduce((t, v, i) => t + v * vec.get(a, i) * vec.get(b, i), 0)));
+  let mu = [...mu0];
+  let last = Number.POSITIVE_INFINITY;
+  for (let iter = 0; iter < 50; iter++) {
+    const nsb = zeros(k);
+    const nsw = stats.withinCov.map((r) => r.map((x) => x * (N - J)));
+    const muNum = new Array<number>(k).fill(0);
+    let value = 0;
+    for (const d of stats.sizes) {
+      const v = sw.map((row, a) => row.map((x, b) => x + d.size * sb[a]![b]!));
+      const c = cholesky(v);
+      if (!c.positiveDefinite) return { sw: sw0, sb: sb0 };
+      const vInv = choleskyInverse(c.l);
+      const K = mul(sb, vInv).map((row) => row.map((x) => d.size * x));
+      const e = d.mean.map((m, a) => m - mu[a]!);
+      const A = d.cov.map((row, a) => row.map((x, b) => x + e[a]! * e[b]!));
+      value += d.count * (logDet(c.l) + d.size * traceOf(vInv, A));
+      const IK = K.map((row, a) => row.map((x, b) => (a === b ? 1 : 0) - x));
+      const KA = mul(K, A);
+      const bb = mul(KA, K.map((_, a) => K.map((r) => r[a]!)));
+      const IKA = mul(IK, A);
+      const rr = mul(IKA, IK.map((_, a) => IK.map((r) => r[a]!)));
+      const post = mul(K, sb).map((row, a) => row.map((x, b) => sb[a]![b]! - x));
+      for (let a = 0; a < k; a++) {
+        for (let b = 0; b < k; b++) {
+          nsb[a]![b]! += d.count * (bb[a]![b]! + post[a]![b]!);
+          nsw[a]![b]! += d.count * d.size * (rr[a]![b]! + post[a]![b]!);
+        }
+        // Σ_j n_j (ȳ_j − b̂_j), b̂_j = K_d (ȳ_j − μ)
+        muNum[a]! += d.count * d.size * (d.mean[a]! - K[a]!.reduce((t, x, b) => t + x * e[b]!, 0));
+      }
+    }
+    if (N > J) {
+      const cw = cholesky(sw);
+      if (!cw.positiveDefinite) return { sw: sw0, sb: sb0 };
+      value += (N - J) * (logDet(cw.l) + traceOf(choleskyInverse(cw.l), stats.withinCov));
+    }
+    sb = nsb.map((row) => row.map((x) => x / J));
+    sw = nsw.map((row) => row.map((x) => x / N));
+    mu = muNum.map((x) => x / N);
+    if (last - value < 1e-7 * Math.abs(value)) break;
+    last = value;
+  }
+  return { sw, sb };
+}
+
+/**
+ * The expected Hessian (Fisher information, over N) of the objective in vech(Σ_W), vech(Σ_B):
+ * Σ_d J_d tr(V_d⁻¹ ∂V_d V_d⁻¹ ∂V_d) + (N − J) tr(Σ_W⁻¹ ∂Σ_W Σ_W⁻¹ ∂Σ_W), with ∂V_d = ∂Σ_W + n_d ∂Σ_B.
+ */
+function saturatedInformation(stats: TwoLevelStats, idx: Array<[number, number]>, sw: M, sb: M): M | undefined {
+  const p = idx.length;
+  const { rows: N, clusters: J } = stats;
+  const H = Array.from({ length: 2 * p }, () => new Array<number>(2 * p).fill(0));
+  const add = (P: M, wWW: number, wWB: number, wBB: number) => {
+    for (let i = 0; i < p; i++) {
+      const [a, b] = idx[i]!;
+      const fi = a === b ? 0.5 : 1;
+      for (let j = 0; j <= i; j++) {
+        const [c, d] = idx[j]!;
+        const t = fi * (c === d ? 1 : 2) * (P[a]![c]! * P[b]![d]! + P[a]![d]! * P[b]![c]!);
+        H[i]![j]! += wWW * t;
+        H[p + i]![j]! += wWB * t;
+        if (j < i) H[p + j]![i]! += wWB * t;
+        H[p + i]![p + j]! += wBB * t;
+      }
+    }
+  };
+  for (const d of stats.sizes) {
+    const c = cholesky(sw.map((row, a) => row.map((v, b) => v + d.size * sb[a]![b]!)));
+    if (!c.positiveDefinite) return undefined;
+    const P = choleskyInverse(c.l);
+    add(P, d.count / N, (d.count * d.size) / N, (d.count * d.size * d.size) / N);
+  }
+  if (N > J) {
+    const c = cholesky(sw);
+    if (!c.positiveDefinite) return undefined;
+    add(choleskyInverse(c.l), (N - J) / N, 0, 0);
+  }
+  for (let i = 0; i < 2 * p; i++) for (let j = 0; j < i; j++) H[j]![i] = H[i]![j]!;
+  return H;
+}
+
+/** (L L′)⁻¹ from the lower Cholesky factor L: L⁻¹ by forward substitution, then L⁻ᵀL⁻¹ (row-major loops; n³/3 flops). */
+function inverseFromCholesky(l: M): M {
+  const n = l.length;
+  const inv = new Float64Array(n * n); // L⁻¹, lower
+  for (let i = 0; i < n; i++) {
+    const li = l[i]!;
+    inv[i * n + i] = 1 / li[i]!;
+    for (let j = 0; j < i; j++) {
+      let s = 0;
+      for (let m = j; m < i; m++) s += li[m]! * inv[m * n + j]!;
+      inv[i * n + j] = -s / li[i]!;
+    }
+  }
+  const out: M = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let m = i; m < n; m++) s += inv[m * n + i]! * inv[m * n + j]!;
+      out[i]![j] = s;
+      out[j]![i] = s;
+    }
+  }
+  return out;
+}
+
+/** x with L L′ x = b, L lower triangular. */
+function choleskySolve(l: M, b: readonly number[]): number[] {
+  const n = b.length;
+  const y = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const li = l[i]!;
+    let s = b[i]!;
+    for (let j = 0; j < i; j++) s -= li[j]! * y[j]!;
+    y[i] = s / li[i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let j = i + 1; j < n; j++) s -= l[j]![i]! * y[j]!;
+    y[i] = s / l[i]![i]!;
+  }
+  return y;
+}
+
+/**
+ * Fisher scoring for the saturated model: θ ← θ − H⁻¹g, with H the expected Hessian of the
+ * objective, Σ_d J_d tr(V_d⁻¹ ∂V_d V_d⁻¹ ∂V_d) + (N − J) tr(Σ_W⁻¹ ∂Σ_W Σ_W⁻¹ ∂Σ_W) (over N), steps
+ * halved until the objective decreases. The expected Hessian does not see the unbounded boundary
+ * (a V_d singular where few clusters share a size), which draws quasi-Newton steps that learn the
+ * observed curvature; scoring goes to the stationary point lavaan reports.
+ */
+function scoring(fg: (x: readonly number[]) => { value: number; gradient: number[] }, start: number[], information: (x: readonly number[]) => M | undefined) {
+  let x = start;
+  let cur = fg(x);
+  let iterations = 0;
+  let evaluations = 1;
+  let stalled = 0;
+  const maxAbs = (g: number[]) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  let factor: M | undefined;
+  while (iterations < 30 && Number.isFinite(cur.value) && maxAbs(cur.gradient) > 1e-4) {
+    iterations++;
+    const H = information(x);
+    if (!H) break;
+    const c = cholesky(H);
+    if (!c.positiveDefinite) break;
+    factor = c.l;
+    const step = choleskySolve(c.l, cur.gradient).map((v) => -v);
+    let a = 1;
+    let next: ReturnType<typeof fg> | undefined;
+    let xn = x;
+    for (let half = 0; half < 30; half++, a /= 2) {
+      xn = x.map((v, i) => v + a * step[i]!);
+      next = fg(xn);
+      evaluations++;
+      if (Number.isFinite(next.value) && next.value <= cur.value + 1e-15 * Math.abs(cur.value)) break;
+      next = undefined;
+    }
+    if (!next) break;
+    if (a < 1) stalled = 0;
+    const progress = cur.value - next.value;
+    x = xn;
+    cur = next;
+    if (progress <= 1e-15 * Math.abs(cur.value) && ++stalled >= 3) break;
+  }
+  const maxGradient = maxAbs(cur.gradient);
+  return { x, value: cur.value, maxGradient, iterations, evaluations, inverseHessian: factor && inverseFromCholesky(factor) };
+}
+
+export interface SaturatedFit {
+  sigmaWithin: M;
+  sigmaBetween: M;
+  mu: number[];
+  logLikelihood: number;
+  converged: boolean;
+  iterations: number;
+  maxGradient: number;
+}
+
+const vechIndex = (k: number): Array<[number, number]> => {
+  const out: Array<[number, number]> = [];
+  for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) out.push([a, b]);
+  return out;
+};
+
+/** The two-level saturated model: Σ_W, Σ_B (every variance and covariance free) and μ, by ML. */
+export function fitSaturated(stats: TwoLevelStats): SaturatedFit {
+  const { k } = stats;
+  const idx = vechIndex(k);
+  const p = idx.length;
+  const unpack = (x: readonly number[], off: number): M => {
+    const m = zeros(k);
+    idx.forEach(([a, b], i) => {
+      m[a]![b] = x[off + i]!;
+      m[b]![a] = x[off + i]!;
+    });
+    return m;
+  };
+  // Start: S_PW within; between, the covariance of the cluster means less S_PW/ñ (the moment estimate), shrunk to its diagonal until every V_d is positive definite.
+  const all = { mean: new Array<number>(k).fill(0), cov: zeros(k) };
+  for (const d of stats.sizes) for (let a = 0; a < k; a++) all.mean[a]! += (d.count * d.mean[a]!) / stats.clusters;
+  for (const d of stats.sizes) {
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) all.cov[a]![b]! += (d.count * (d.cov[a]![b]! + (d.mean[a]! - all.mean[a]!) * (d.mean[b]! - all.mean[b]!))) / stats.clusters;
+  }
+  let sb = all.cov.map((row, a) => row.map((x, b) => x - stats.withinCov[a]![b]! / stats.harmonicSize));
+  for (let tries = 0; tries < 30 && !evaluate(stats, stats.withinCov, sb); tries++) sb = sb.map((row, a) => row.map((x, b) => (a === b ? Math.abs(x) + 1e-3 * stats.withinCov[a]![a]! : x / 2)));
+  const warm = emSaturated(stats, stats.withinCov, sb, all.mean);
+  const fg = (x: readonly number[]) => {
+    const r = evaluate(stats, unpack(x, 0), unpack(x, p));
+    if (!r) return { value: Number.POSITIVE_INFINITY, gradient: [] };
+    const grad = (d: M) => idx.map(([a, b]) => (a === b ? d[a]![a]! : 2 * d[a]![b]!));
+    return { value: r.value, gradient: [...grad(r.dW), ...grad(r.dB)] };
+  };
+  const scored = scoring(fg, [...idx.map(([a, b]) => warm.sw[a]![b]!), ...idx.map(([a, b]) => warm.sb[a]![b]!)], (x) => saturatedInformation(stats, idx, unpack(x, 0), unpack(x, p)));
+  // Then BFGS from there, starting from scoring's inverse Hessian: scoring converges linearly, BFGS superlinearly in the basin scoring found.
+  const fit = minimizeBfgs(fg, scored.x, { gTol: 1e-11, maxStep: 0.02 * Math.max(...scored.x.map(Math.abs)), ...(scored.inverseHessian ? { inverseHessian: scored.inverseHessian } : {}) });
+  fit.iterations += scored.iterations;
+  const sigmaWithin = unpack(fit.x, 0);
+  const sigmaBetween = unpack(fit.x, p);
+  const at = evaluate(stats, sigmaWithin, sigmaBetween)!;
+  return { sigmaWithin, sigmaBetween, mu: at.mu, logLikelihood: logLikelihood(stats, at.value), converged: fit.converged, iterations: fit.iterations, maxGradient: fit.maxGradient };
+}
+
+/** One level of a one-factor model: Σ = ψ λ λ′ + diag(θ), λ₁ = 1 (lavaan's marker scaling). */
+export interface FactorLevel {
+  lambda: number[];
+  theta: number[];
+  psi: number;
+}
+
+export interface OneFactorFit {
+  within: FactorLevel;
+  between: FactorLevel;
+  mu: number[];
+  logLikelihood: number;
+  converged: boolean;
+  iterations: number;
+  maxGradient: number;
+}
+
+/** A one-factor start for Σ: the leading eigenvector (λ₁ = 1), ψ from the leading eigenvalue, θ what is left of the diagonal (at least 10 % of it). */
+function factorStart(sigma: M): FactorLevel {
+  const k = sigma.length;
+  const eig = new EigenvalueDecomposition(new Matrix(sigma), { assumeSymmetric: true });
+  const values = eig.realEigenvalues;
+  let top = 0;
+  for (let i = 1; i < k; i++) if (values[i]! > values[top]!) top = i;
+  const v = eig.eigenvectorMatrix.getColumn(top);
+  const first = Math.abs(v[0]!) > 1e-8 ? v[0]! : 1;
+  const lambda = v.map((x) => x / first);
+  const psi = Math.max(values[top]!, 1e-6) * first * first;
+  const theta = lambda.map((l, i) => Math.max(sigma[i]![i]! - psi * l * l, 0.1 * Math.abs(sigma[i]![i]!) + 1e-6));
+  return { lambda, theta, psi };
+}
+
+/** The two-level one-factor model (own loadings, unique variances and factor variance at each level; no residual covariances), by ML. */
+export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: M }): OneFactorFit {
+  const { k } = stats;
+  const size = 2 * k; // k − 1 loadings, k unique variances, ψ
+  const pack = (f: FactorLevel) => [...f.lambda.slice(1), ...f.theta, f.psi];
+  const unpack = (x: readonly number[], off: number): FactorLevel => ({ lambda: [1, ...x.slice(off, off + k - 1)], theta: x.slice(off + k - 1, off + 2 * k - 1), psi: x[off + 2 * k - 1]! });
+  const implied = (f: FactorLevel): M => f.lambda.map((la, a) => f.lambda.map((lb, b) => f.psi * la * lb + (a === b ? f.theta[a]! : 0)));
+  const grad = (f: FactorLevel, d: M): number[] => {
+    const dl = d.map((row) => row.reduce((s, v, b) => s + v * f.lambda[b]!, 0));
+    return [...dl.slice(1).map((v) => 2 * f.psi * v), ...d.map((row, a) => row[a]!), f.lambda.reduce((s, l, a) => s + l * dl[a]!, 0)];
+  };
+  const fg = (x: readonly number[]) => {
+    const w = unpack(x, 0);
+    const b = unpack(x, size);
+    const r = evaluate(stats, implied(w), implied(b));
+    if (!r) return { value: Number.POSITIVE_INFINITY, gradient: [] };
+    return { value: r.value, gradient: [...grad(w, r.dW), ...grad(b, r.dB)] };
+  };
+  // Fisher scoring first (the saturated information chained through ∂vech Σ/∂θ: JᵀIJ), then BFGS.
+  const idx = vechIndex(k);
+  const jacobian = (f: FactorLevel): M =>
+    idx.map(([a, b]) => [
+      ...f.lambda.slice(1).map((_, i0) => f.psi * ((a === i0 + 1 ? f.lambda[b]! : 0) + (b === i0 + 1 ? f.lambda[a]! : 0))),
+      ...f.theta.map((_, i) => (a === i && b === i ? 1 : 0)),
+      f.lambda[a]! * f.lambda[b]!,
+    ]);
+  const information = (x: readonly number[]): M | undefined => {
+    const w = unpack(x, 0);
+    const b = unpack(x, size);
+    const I = saturatedInformation(stats, idx, implied(w), implied(b));
+    if (!I) return undefined;
+    const p = idx.length;
+    const jw = jacobian(w);
+    const jb = jacobian(b);
+    // Jᵀ I J with J = diag(J_W, J_B)
+    const q = 2 * size;
+    // J (2p × q) dense, row-major: rows of vech Σ_W use the within columns, rows of vech Σ_B the between ones.
+    const Jm = new Float64Array(2 * p * q);
+    for (let r = 0; r < p; r++) {
+      for (let u = 0; u < size; u++) {
+        Jm[r * q + u] = jw[r]![u]!;
+        Jm[(p + r) * q + size + u] = jb[r]![u]!;
+      }
+    }
+    const IJ = new Float64Array(2 * p * q);
+    for (let r = 0; r < 2 * p; r++) {
+      const Ir = I[r]!;
+      const out = r * q;
+      for (let s = 0; s < 2 * p; s++) {
+        const v = Ir[s]!;
+        if (v === 0) continue;
+        const js = s * q;
+        for (let u = 0; u < q; u++) IJ[out + u]! += v * Jm[js + u]!;
+      }
+    }
+    const out: M = Array.from({ length: q }, () => new Array<number>(q).fill(0));
+    for (let r = 0; r < 2 * p; r++) {
+      for (let u = 0; u < q; u++) {
+        const j = Jm[r * q + u]!;
+        if (j === 0) continue;
+        const row = out[u]!;
+        for (let v = 0; v < q; v++) row[v]! += j * IJ[r * q + v]!;
+      }
+    }
+    return out;
+  };
+  // Starts, in order, until a fit converges (the best of them otherwise): lavaan's "simple" start
+  // (every λ = 1, θ half the diagonal, ψ = 0.05), the leading eigenvector of each level's saturated
+  // Σ, and the simple start with a negative between-level ψ (a Heywood solution lies across ψ = 0,
+  // where λ is not identified). From each, Fisher scoring then BFGS; and plain BFGS if that fails.
+  const simple = (sigma: M): FactorLevel => ({ lambda: new Array<number>(k).fill(1), theta: sigma.map((row, a) => Math.abs(row[a]!) / 2 + 1e-6), psi: 0.05 });
+  const starts = [
+    () => [...pack(simple(start.within)), ...pack(simple(start.between))],
+    () => [...pack(factorStart(start.within)), ...pack(factorStart(start.between))],
+    () => [...pack(simple(start.within)), ...pack({ ...simple(start.between), psi: -0.05 })],
+  ];
+  let fit: ReturnType<typeof minimizeBfgs> | undefined;
+  const better = (f: ReturnType<typeof minimizeBfgs>) => !fit || (f.converged && !fit.converged) || (f.converged === fit.converged && f.value < fit.value);
+  for (const make of starts) {
+    const x0 = make();
+    if (!Number.isFinite(fg(x0).value)) continue;
+    const scored = scoring(fg, x0, information);
+    const f = minimizeBfgs(fg, scored.x, { gTol: 1e-11, maxIterations: 2000, ...(scored.inverseHessian ? { inverseHessian: scored.inverseHessian } : {}) });
+    f.iterations += scored.iterations;
+    if (better(f)) fit = f;
+    if (fit!.converged) break;
+    const plain = minimizeBfgs(fg, x0, { gTol: 1e-11, maxIterations: 2000 });
+    if (better(plain)) fit = plain;
+    if (fit!.converged) break;
+  }
+  if (!fit) fit = minimizeBfgs(fg, [...pack(simple(start.within)), ...pack(simple(start.within))], { gTol: 1e-11 });
+  const within = unpack(fit.x, 0);
+  const between = unpack(fit.x, size);
+  const at = evaluate(stats, implied(within), implied(between))!;
+  return { within, between, mu: at.mu, logLikelihood: logLikelihood(stats, at.value), converged: fit.converged && at !== undefined, iterations: fit.iterations, maxGradient: fit.maxGradient };
+}
+
+const sumAll = (m: M) => m.reduce((s, row) => s + row.reduce((t, v) => t + v, 0), 0);
+const trace = (m: M) => m.reduce((s, row, i) => s + row[i]!, 0);
+
+/** Within-cluster alpha, Lai (2021) eq. 25: k/(k−1) · (1′Σ_W1 − tr Σ_W) / 1′Σ_W1. */
+export function alphaWithin(sigmaWithin: M): number {
+  const k = sigmaWithin.length;
+  const total = sumAll(sigmaWithin);
+  return (k / (k - 1)) * ((total - trace(sigmaWithin)) / total);
+}
+
+/**
+ * Between-cluster alpha of the observed cluster-mean composite, Lai (2021) eq. 24:
+ * k/(k−1) · (1′Σ_B1 − tr Σ_B) / (1′Σ_B1 + 1′Σ_W1/ñ), ñ the harmonic mean cluster size.
+ */
+export function alphaBetween(sigmaWithin: M, sigmaBetween: M, harmonicSize: number): number {
+  const k = sigmaBetween.length;
+  const total = sumAll(sigmaBetween);
+  return (k / (k - 1)) * ((total - trace(sigmaBetween)) / (total + sumAll(sigmaWithin) / harmonicSize));
+}
+
+/** Omega of one level of the one-factor model, Geldhof et al. (2014) as Lai (2021) eqs. 7, 8: ψ(Σλ)² / (ψ(Σλ)² + Σθ). */
+export function omegaLevel(level: FactorLevel): number {
+  const common = level.psi * level.lambda.reduce((s, l) => s + l, 0) ** 2;
+  return common / (common + level.theta.reduce((s, t) => s + t, 0));
+}
+
+/** The smallest eigenvalue of a symmetric matrix (negative: not positive semi-definite). */
+export function smallestEigenvalue(m: M): number {
+  return Math.min(...new EigenvalueDecomposition(new Matrix(m), { assumeSymmetric: true }).realEigenvalues);
+}
