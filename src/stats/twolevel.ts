@@ -274,15 +274,19 @@ function inverseFromCholesky(l: M): M {
       inv[i * n + j] = -s / li[i]!;
     }
   }
-  const out: M = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let m = i; m < n; m++) s += inv[m * n + i]! * inv[m * n + j]!;
-      out[i]![j] = s;
-      out[j]![i] = s;
+  // (L⁻ᵀL⁻¹)_ij = Σ_m L⁻¹_mi L⁻¹_mj, summed row m by row m (contiguous reads).
+  const acc = new Float64Array(n * n);
+  for (let m = 0; m < n; m++) {
+    const row = m * n;
+    for (let i = 0; i <= m; i++) {
+      const v = inv[row + i]!;
+      if (v === 0) continue;
+      const out = i * n;
+      for (let j = 0; j <= i; j++) acc[out + j]! += v * inv[row + j]!;
     }
   }
+  const out: M = Array.from({ length: n }, () => new Array<number>(n));
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[i]![j] = out[j]![i] = acc[i * n + j]!;
   return out;
 }
 
