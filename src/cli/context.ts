@@ -4,7 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { formatLocation, RapportError } from '../errors.js';
+import { formatLocation, RapportError, usageError } from '../errors.js';
 import { printableStyled } from '../report/format.js';
 
 export interface CliIO {
@@ -14,6 +14,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Whether stderr is a terminal (colour, progress). */
   stderrIsTTY: boolean;
+  /** Whether stdin is a terminal (then a command without a file has no input to read). */
+  stdinIsTTY?: boolean;
 }
 
 export interface CliContext extends CliIO {
@@ -21,17 +23,37 @@ export interface CliContext extends CliIO {
   /** A line on stderr. */
   say(line: string): void;
   warn(line: string): void;
+  /** --quiet: say and warn print nothing (errors still do). */
+  quiet: boolean;
 }
 
 export function createContext(io: CliIO): CliContext {
   const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
   const color = new Chalk({ level: io.stderrIsTTY && !noColor && io.env.TERM !== 'dumb' ? 1 : 0 });
-  return {
+  const ctx: CliContext = {
     ...io,
     color,
-    say: (line) => void io.stderr.write(`${printableStyled(line)}\n`),
-    warn: (line) => void io.stderr.write(`${color.yellow('warning:')} ${printableStyled(line)}\n`),
+    quiet: false,
+    say: (line) => {
+      if (!ctx.quiet) io.stderr.write(`${printableStyled(line)}\n`);
+    },
+    warn: (line) => {
+      if (!ctx.quiet) io.stderr.write(`${color.yellow('warning:')} ${printableStyled(line)}\n`);
+    },
   };
+  return ctx;
+}
+
+/**
+ * The input of a command: the file given, or standard input when none is given and data are piped
+ * in (as xsv and csvkit do); NO_INPUT when there is neither.
+ */
+export function inputPath(ctx: CliContext, file: string | undefined): string {
+  if (file !== undefined) return file;
+  if (ctx.stdinIsTTY === true) {
+    throw usageError('NO_INPUT', 'no input: give a file, or pipe the data into rapport', 'e.g. rapport score data.csv -i wai-sr, or: cat data.csv | rapport score -i wai-sr');
+  }
+  return '-';
 }
 
 /** The error as a person reads it: what, where, details, and what to do. */

@@ -5,6 +5,7 @@ import { loadInstruments } from '../instrument/catalogue.js';
 import { writeAll } from '../output/sink.js';
 import type { CliContext, RunState } from './context.js';
 import { addPresetOptions, addReadOptions, parseDigits, parsePresetOptions, parseReadOptions, type PresetOptionValues, readColumnMap, type ReadOptionValues, warnProvisional } from './options.js';
+import { inputPath } from './context.js';
 
 interface LinkOptions extends ReadOptionValues, PresetOptionValues {
   predictor?: string;
@@ -47,7 +48,7 @@ export function registerLinkCommand(program: Command, ctx: CliContext, state: Ru
   const cmd = program
     .command('link')
     .description('Alliance → next-session outcome, within and between clients (a mixed model, as lme4).')
-    .argument('<file>', 'long-format CSV (one row per administration), or - for standard input')
+    .argument('[file]', 'long-format CSV (one row per administration), or - for standard input (the default when data are piped in)')
     .option('--predictor <id[/scale]>', 'the predictor measure P, scored from its items (default scale: total)')
     .option('--outcome <id[/scale]>', 'the outcome measure Y, scored from its items (default scale: total)')
     .option('--predictor-column <col>', 'or take P from an already scored column')
@@ -63,7 +64,8 @@ export function registerLinkCommand(program: Command, ctx: CliContext, state: Ru
     .addHelpText('after', HELP);
   addPresetOptions(cmd);
   addReadOptions(cmd);
-  cmd.action(async (file: string, opts: LinkOptions) => {
+  cmd.action(async (fileArg: string | undefined, opts: LinkOptions) => {
+    const file = inputPath(ctx, fileArg);
     const { runLinkJob } = await import('../pipeline/link.js');
     const { renderLinkCsv, renderLinkJson, linkSentence, linkFormula, linkRows } = await import('../report/link.js');
     const { renderMarkdownDocument } = await import('../report/document.js');

@@ -27,7 +27,11 @@ Exit codes:
 export function buildProgram(ctx: CliContext, state: RunState): Command {
   const program = new Command('rapport')
     .description('Score alliance and session questionnaires (WAI, CSQ-8, SEQ, CRF-S, ORS/SRS, or your own JSON definitions) from response CSVs.')
-    .version(VERSION, '-V, --version')
+    .version(VERSION, '-V, --version', 'print rapport\'s version (from its package.json)')
+    .option('-q, --quiet', 'print nothing but errors on standard error (for scheduled jobs)')
+    .hook('preAction', (cmd) => {
+      if (cmd.optsWithGlobals().quiet === true) ctx.quiet = true;
+    })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -52,6 +56,7 @@ export function processIO(): CliIO {
     stderr: process.stderr,
     env: process.env,
     stderrIsTTY: process.stderr.isTTY === true,
+    stdinIsTTY: process.stdin.isTTY === true,
   };
 }
 

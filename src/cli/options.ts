@@ -31,6 +31,8 @@ export interface TrajectoryOptionValues {
   ruptureMethod?: string;
   repairWindow: string;
   date?: string;
+  dateFormat?: string;
+  sessionOrder?: string;
   inactiveDays?: string;
   etrZ?: string;
   expected?: string;
@@ -48,11 +50,18 @@ export function addTrajectoryOptions(cmd: Command, note = ''): Command {
     .option('--cutoff <c>', `clinical cutoff (default: the instrument norm; c itself counts as clinical)${note}`)
     .option('--rupture-method <m>', 'alliance measures: gumz (default), stiles or strauss')
     .option('--repair-window <w>', 'a repair must come within w observed sessions', '3')
-    .option('--date <col>', 'date of each administration, YYYY-MM-DD (default: date when present)')
+    .option('--date <col>', 'date of each administration (default: date when present)')
+    .option('--date-format <f>', 'how dates are written: iso (YYYY-MM-DD, the default), dmy (31/12/2025, 31.12.2025) or mdy (12/31/2025); ISO dates are read with any')
+    .option('--session-order <o>', 'session (numbers from the session column, the default) or date (each client\'s administrations numbered in date order; a --session column of dates does the same)')
     .option('--inactive-days <n>', 'flag clients not seen in the n days before the latest date in the file')
     .option('--etr-z <z>', 'outcome measures: width of the expected-response band in SDs (default 1.2816: the worst 10 %)')
     .option('--expected <model.json>', 'outcome measures: apply expected-response models saved earlier instead of fitting them')
     .option('--save-expected <model.json>', 'outcome measures: save the fitted expected-response models, to apply to later data');
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw usageError('BAD_OPTION_VALUE', `${option} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, not "${value}"`);
+  return value as T;
 }
 
 export function parseTrajectoryOptions(o: TrajectoryOptionValues) {
@@ -68,6 +77,8 @@ export function parseTrajectoryOptions(o: TrajectoryOptionValues) {
     ...(o.ruptureMethod === undefined ? {} : { ruptureMethod: o.ruptureMethod as RuptureMethod }),
     repairWindow: parseNumberOption(o.repairWindow, '--repair-window', (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1')!,
     ...(o.date === undefined ? {} : { date: o.date }),
+    ...(o.dateFormat === undefined ? {} : { dateFormat: oneOf(o.dateFormat, ['iso', 'dmy', 'mdy'] as const, '--date-format') }),
+    ...(o.sessionOrder === undefined ? {} : { sessionOrder: oneOf(o.sessionOrder, ['session', 'date'] as const, '--session-order') }),
     ...(o.inactiveDays === undefined ? {} : { inactiveDays: parseNumberOption(o.inactiveDays, '--inactive-days', (x) => Number.isInteger(x) && x >= 1, 'a whole number of days, 1 or more')! }),
     ...(o.etrZ === undefined ? {} : { etrZ: parseNumberOption(o.etrZ, '--etr-z', (x) => x > 0 && x <= 5, 'a number above 0 and at most 5')! }),
   };
@@ -118,6 +129,8 @@ export interface ReadOptionValues {
   decimal?: string;
   encoding?: string;
   sheet?: string;
+  valueLabels?: boolean;
+  wide?: string;
   escapeFormulas?: boolean;
 }
 
@@ -128,6 +141,8 @@ export function addReadOptions(cmd: Command): Command {
     .option('--decimal <sep>', 'decimal separator in cells: . or , (default: , when the delimiter is not a comma)')
     .option('--encoding <name>', 'text encoding, e.g. windows-1252, latin1, utf-16le (default: from the BOM, else UTF-8)')
     .option('--sheet <name>', 'worksheet of an .xlsx file (default: the first)')
+    .option('--value-labels', 'SPSS .sav: use value labels as the answers instead of the codes')
+    .option('--wide <pattern>', "a wide file (a row per client): its columns' pattern, {column} the long column and {session} the session, e.g. '{column}_s{session}' for wai1_s1")
     .option('--max-record-size <size>', 'the longest row accepted, e.g. 4MB (default 1MB); a longer one is refused at once with its line')
     .option('--no-escape-formulas', 'write text cells starting with = + - @ as they are (by default they get a leading \' so spreadsheets do not run them)');
 }
@@ -149,6 +164,8 @@ export function parseReadOptions(o: ReadOptionValues): ReadOptions {
     ...(o.decimal === undefined ? {} : { decimal: o.decimal as ',' | '.' }),
     ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
     ...(o.sheet === undefined ? {} : { sheet: o.sheet }),
+    ...(o.valueLabels === true ? { valueLabels: true } : {}),
+    ...(o.wide === undefined ? {} : { wide: o.wide }),
   };
 }
 

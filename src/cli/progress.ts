@@ -13,7 +13,7 @@ export interface Progress {
 const NONE: Progress = { phase() {}, update() {}, finish() {} };
 
 export function createProgress(ctx: CliContext, totalBytes: number, minBytes = 1_000_000): Progress {
-  if (!ctx.stderrIsTTY || totalBytes < minBytes) return NONE;
+  if (!ctx.stderrIsTTY || ctx.quiet || totalBytes < minBytes) return NONE;
   let name = '';
   let last = 0;
   let done0 = 0;

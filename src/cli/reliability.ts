@@ -1,15 +1,16 @@
 /** `rapport reliability`: options -> the reliability job -> tables on stdout/-o, warnings on stderr. */
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
-import { loadInstruments } from '../instrument/catalogue.js';
 import { writeAll } from '../output/sink.js';
 import { PROBLEM_COLUMNS } from '../report/score-rows.js';
 import { apa, itemColumns, itemRecords, renderRecordsCsv, renderReliabilityJson, renderReliabilityMarkdown, scaleColumns, scaleRecord } from '../report/reliability.js';
 import type { CliContext, RunState } from './context.js';
 import { addReadOptions, addReliabilityOptions, parseReadOptions, parseReliabilityOptions, type ReadOptionValues, type ReliabilityOptionValues , parseDigits, readColumnMap, warnProvisional } from './options.js';
+import { inputPath } from './context.js';
+import { chooseInstruments } from '../pipeline/detect.js';
 
 interface ReliabilityOptions extends ReliabilityOptionValues, ReadOptionValues {
-  instruments: string;
+  instruments?: string;
   scale?: string;
   by?: string;
   client?: string | false;
@@ -41,8 +42,8 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
   const cmd = program
     .command('reliability')
     .description('Reliability per scale: alpha (with Feldt, Duhachek and bootstrap intervals), omega total, G6 and item statistics.')
-    .argument('<file>', 'response CSV, or - for standard input')
-    .requiredOption('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated')
+    .argument('[file]', 'response CSV, or - for standard input (the default when data are piped in)')
+    .option('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated (default: the bundled instrument whose item columns the file has)')
     .option('--scale <id>', 'only this scale (default: every scale)')
     .option('--by <column>', 'the same table for each value of a column (e.g. session, site)')
     .option('--client <column>', 'rows are nested in this column\'s clients: adds within/between coefficients, and --boot resamples clients (default: client_id when the file has it, without --by)')
@@ -56,14 +57,17 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
     .addHelpText('after', HELP);
   addReliabilityOptions(cmd);
   addReadOptions(cmd);
-  cmd.action(async (file: string, opts: ReliabilityOptions) => {
+  cmd.action(async (fileArg: string | undefined, opts: ReliabilityOptions) => {
+    const file = inputPath(ctx, fileArg);
       const { runReliabilityJob } = await import('../pipeline/reliability.js');
       const { toCsv } = await import('../report/csv.js');
       if (!['csv', 'json', 'md'].includes(opts.format)) throw usageError('BAD_FORMAT', `--format must be csv, json or md, not "${opts.format}"`);
       const { missing, boot, seed, seedGiven } = parseReliabilityOptions(opts);
       const digits = parseDigits(opts.digits);
       const escape = opts.escapeFormulas !== false;
-      const instruments = await loadInstruments(opts.instruments);
+      const chosen = await chooseInstruments(opts.instruments, file, ctx.stdin, parseReadOptions(opts), 'reliability');
+      if (chosen.detected) ctx.say(chosen.detected);
+      const instruments = chosen.instruments;
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       warnProvisional(ctx, instruments);
       const outputs = [
@@ -73,7 +77,7 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
       ];
       const report = await runReliabilityJob(
         { input: file, instruments, map, scale: opts.scale, missing, boot, seed, by: opts.by, ...(opts.client === undefined ? {} : { client: opts.client }), outputs, read: parseReadOptions(opts) },
-        ctx.stdin,
+        chosen.stdin,
       );
 
       const main = opts.format === 'json'

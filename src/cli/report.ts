@@ -2,15 +2,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { inputError, usageError } from '../errors.js';
-import { loadInstruments } from '../instrument/catalogue.js';
 import type { CliContext, RunState } from './context.js';
 import { VERSION } from '../version.js';
 import { addPresetOptions, addReadOptions, addReliabilityOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseReliabilityOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type ReliabilityOptionValues, type TrajectoryOptionValues, parseDigits, readColumnMap, readExpectedModels, warnProvisional } from './options.js';
+import { inputPath } from './context.js';
+import { chooseInstruments } from '../pipeline/detect.js';
 import { sayAttention, saveExpected } from './monitoring.js';
 import { createProgress } from './progress.js';
 
 interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues, ReadOptionValues, PresetOptionValues {
-  instruments: string;
+  instruments?: string;
   output: string;
   map?: string;
   pseudonymize?: boolean;
@@ -74,8 +75,8 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
   const cmd = program
     .command('report')
     .description('The main job: score, reliability and trajectories, with figures, in one report folder (Markdown, HTML and CSV).')
-    .argument('<file>', 'response CSV (long format), or - for standard input')
-    .requiredOption('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated')
+    .argument('[file]', 'response CSV (long format), or - for standard input (the default when data are piped in)')
+    .option('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated (default: the bundled instrument whose item columns the file has)')
     .requiredOption('-o, --output <dir>', 'the report folder')
     .option('--map <map.json>', 'column map, as for score')
     .option('--pseudonymize', 'replace client and therapist ids by stable codes in every output')
@@ -90,7 +91,8 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
   addTrajectoryOptions(cmd, ' (one instrument only)');
   addPresetOptions(cmd);
   addReadOptions(cmd);
-  cmd.action(async (file: string, opts: ReportOptions) => {
+  cmd.action(async (fileArg: string | undefined, opts: ReportOptions) => {
+    const file = inputPath(ctx, fileArg);
       const { runReportJob } = await import('../pipeline/report.js');
       const { apa } = await import('../report/reliability.js');
       const salt = await readSalt(opts);
@@ -98,7 +100,9 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
       const trajectory = parseTrajectoryOptions(opts);
       const presets = await parsePresetOptions(opts);
       const digits = parseDigits(opts.digits);
-      const instruments = await loadInstruments(opts.instruments);
+      const chosen = await chooseInstruments(opts.instruments, file, ctx.stdin, parseReadOptions(opts), 'report');
+      if (chosen.detected) ctx.say(chosen.detected);
+      const instruments = chosen.instruments;
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       const expected = opts.expected === undefined ? undefined : await readExpectedModels(opts.expected);
       warnProvisional(ctx, instruments);
@@ -117,7 +121,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
             onPhase: (p) => progress.phase(p),
             onProgress: (b) => progress.update(b, total),
           },
-          { stdin: ctx.stdin, stdout: ctx.stdout },
+          { stdin: chosen.stdin, stdout: ctx.stdout },
         );
       } finally {
         progress.finish();

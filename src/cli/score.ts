@@ -1,14 +1,15 @@
 /** `rapport score`: options -> the streaming score job -> a summary on stderr and an exit code. */
 import type { Command } from 'commander';
 import { EXIT, usageError } from '../errors.js';
-import { loadInstruments } from '../instrument/catalogue.js';
 import type { Dialect, SkippedRow } from '../input/table.js';
 import { runScoreJob, type ScoreSummary } from '../pipeline/score.js';
 import type { CliContext, RunState } from './context.js';
 import { addReadOptions, parseDigits, parseReadOptions, readColumnMap, type ReadOptionValues, warnProvisional } from './options.js';
+import { inputPath } from './context.js';
+import { chooseInstruments } from '../pipeline/detect.js';
 
 interface ScoreOptions extends ReadOptionValues {
-  instruments: string;
+  instruments?: string;
   output?: string;
   map?: string;
   errors?: string;
@@ -62,8 +63,8 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
   const cmd = program
     .command('score')
     .description('Score a response CSV: scale scores, answered counts, a status and the problems of every row.')
-    .argument('<file>', 'response CSV, or - for standard input')
-    .requiredOption('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated (e.g. wai-sr,ors or ./mine.json)')
+    .argument('[file]', 'response CSV, or - for standard input (the default when data are piped in)')
+    .option('-i, --instruments <ids>', 'instrument ids or definition files, comma-separated (e.g. wai-sr,ors or ./mine.json) (default: the bundled instrument whose item columns the file has)')
     .option('-o, --output <file>', 'where to write the scored rows (- for standard output, the default)')
     .option('--map <map.json>', 'column map { "<instrument>": { "<item id>": "<column>" } } when the file\'s columns differ')
     .option('--errors <file>', 'write one CSV row per problem: line, column, value, code, message, instrument, item (- for standard output)')
@@ -72,16 +73,19 @@ export function registerScoreCommand(program: Command, ctx: CliContext, state: R
     .option('--format <format>', 'csv or json', 'csv')
     .addHelpText('after', SCORE_HELP);
   addReadOptions(cmd);
-  cmd.action(async (file: string, opts: ScoreOptions) => {
+  cmd.action(async (fileArg: string | undefined, opts: ScoreOptions) => {
+    const file = inputPath(ctx, fileArg);
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
       const digits = parseDigits(opts.digits);
-      if (opts.instruments.split(',').every((s) => s.trim() === '')) throw usageError('NO_INSTRUMENT', '-i needs at least one instrument id or file');
-      const instruments = await loadInstruments(opts.instruments);
+      if (opts.instruments !== undefined && opts.instruments.split(',').every((s) => s.trim() === '')) throw usageError('NO_INSTRUMENT', '-i needs at least one instrument id or file');
+      const chosen = await chooseInstruments(opts.instruments, file, ctx.stdin, parseReadOptions(opts), 'score');
+      if (chosen.detected) ctx.say(chosen.detected);
+      const instruments = chosen.instruments;
       const map = opts.map === undefined ? undefined : await readColumnMap(opts.map, instruments);
       warnProvisional(ctx, instruments);
       const summary = await runScoreJob(
         { input: file, instruments, map, output: opts.output, errors: opts.errors, format: opts.format, digits, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false },
-        { stdin: ctx.stdin, stdout: ctx.stdout },
+        { stdin: chosen.stdin, stdout: ctx.stdout },
       );
       renderSummary(ctx, summary, opts.errors);
       if (opts.strict && summary.problems > 0) state.exitCode = EXIT.dataProblems;

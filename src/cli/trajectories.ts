@@ -7,6 +7,7 @@ import { openOwnedFolder } from '../output/folder.js';
 import { writeAll } from '../output/sink.js';
 import type { CliContext, RunState } from './context.js';
 import { addPresetOptions, addReadOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type TrajectoryOptionValues, parseDigits, readColumnMap, readExpectedModels, warnProvisional } from './options.js';
+import { inputPath } from './context.js';
 import { sayAttention, saveExpected } from './monitoring.js';
 import { VERSION } from '../version.js';
 
@@ -44,7 +45,7 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
   const cmd = program
     .command('trajectories')
     .description('Per-client trajectories: reliable change, sudden gains and losses, alliance ruptures and repairs, therapist effects.')
-    .argument('<file>', 'long-format CSV (one row per administration), or - for standard input')
+    .argument('[file]', 'long-format CSV (one row per administration), or - for standard input (the default when data are piped in)')
     .option('-i, --instruments <id|path>', 'score this instrument from its items (one instrument)')
     .option('--scale <id>', 'the scale to follow (default: total, or the only scale)')
     .option('--score-column <col>', 'use an already scored column instead of -i')
@@ -60,7 +61,8 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
   addTrajectoryOptions(cmd);
   addPresetOptions(cmd);
   addReadOptions(cmd);
-  cmd.action(async (file: string, opts: TrajectoryOptions) => {
+  cmd.action(async (fileArg: string | undefined, opts: TrajectoryOptions) => {
+    const file = inputPath(ctx, fileArg);
       const { runTrajectoryJob } = await import('../pipeline/trajectories.js');
       const { renderTrajectoryFiles, renderTrajectoryJson } = await import('../report/trajectories.js');
       const { LEGACY_TRAJECTORIES } = await import('../pipeline/trajectories.js');

@@ -19,6 +19,31 @@ export function parseIsoDay(text: string): number {
   return ms / 86_400_000;
 }
 
+/** How dates are written in a file: ISO (YYYY-MM-DD), day/month/year or month/day/year. */
+export type DateFormat = 'iso' | 'dmy' | 'mdy';
+
+export const DATE_FORMATS: Record<DateFormat, string> = { iso: 'YYYY-MM-DD', dmy: 'DD/MM/YYYY, DD.MM.YYYY or DD-MM-YYYY', mdy: 'MM/DD/YYYY' };
+
+const DAY_FIRST = /^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*[AaPp][Mm])?)?$/;
+
+/**
+ * The day number of a date written as `format`; ISO dates are read whatever the format (they are
+ * unambiguous). Day/month forms take 1- or 2-digit days and months, a 4-digit year, and an optional
+ * time after the date (ignored, as in parseIsoDay). NaN when the text is not such a date.
+ */
+export function parseDay(text: string, format: DateFormat = 'iso'): number {
+  const iso = parseIsoDay(text);
+  if (iso === iso || format === 'iso') return iso;
+  const m = DAY_FIRST.exec(text.trim());
+  if (!m) return Number.NaN;
+  const [a, b, y] = [Number(m[1]), Number(m[3]), Number(m[4])];
+  const [d, mo] = format === 'dmy' ? [a, b] : [b, a];
+  if (mo < 1 || mo > 12 || d < 1) return Number.NaN;
+  const ms = Date.UTC(y, mo - 1, d);
+  if (new Date(ms).getUTCDate() !== d || new Date(ms).getUTCFullYear() !== y) return Number.NaN;
+  return ms / 86_400_000;
+}
+
 /** A day number as an ISO date. */
 export function isoDay(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);

@@ -7,12 +7,15 @@
  * --event-map). Presets are detected from the header when that is unambiguous. Pure.
  */
 import { inputError, usageError } from '../errors.js';
+import type { DateFormat } from './dates.js';
 import type { SkippedRow } from './source.js';
 
 export type Preset = 'qualtrics' | 'redcap';
 
 export type SessionSource =
   | { kind: 'column'; index: number; name: string }
+  /** Sessions numbered per client in the order of this date column (--session-order date, or a --session column of dates). */
+  | { kind: 'date-order'; index: number; name: string }
   | { kind: 'redcap-instance'; index: number; name: string }
   | { kind: 'redcap-event'; index: number; name: string; map?: Record<string, number> };
 
@@ -24,6 +27,8 @@ export interface ColumnRoles {
   therapist: number;
   /** The date of each administration; -1 when there is none. */
   date: number;
+  /** How the dates are written (default iso). */
+  dateFormat: DateFormat;
 }
 
 export interface RoleOptions {
@@ -33,6 +38,9 @@ export interface RoleOptions {
   date?: string;
   preset?: Preset;
   eventMap?: Record<string, number>;
+  /** 'date': number each client's sessions in date order (the date column), not from a session column. */
+  sessionOrder?: 'session' | 'date';
+  dateFormat?: DateFormat;
 }
 
 const key = (s: string) => s.trim().toLowerCase();
@@ -63,7 +71,17 @@ export function resolveRoles(
   const clientName = o.client ?? (present('client_id') ? 'client_id' : preset === 'redcap' ? 'record_id' : preset === 'qualtrics' ? 'ExternalReference' : 'client_id');
   const client = find(clientName, '--client');
   let session: SessionSource;
-  if (o.session !== undefined || present('session') || preset !== 'redcap') {
+  // The date: --date, else a `date` column, else Qualtrics' RecordedDate.
+  const date = o.date !== undefined ? find(o.date, '--date') : present('date') ? indexOf(header, 'date') : preset === 'qualtrics' ? indexOf(header, 'RecordedDate') : -1;
+  if (o.sessionOrder === 'date') {
+    if (o.session !== undefined) throw usageError('SESSION_ORDER_WITH_SESSION', '--session-order date numbers the sessions from the dates: it takes no --session column', 'leave out --session, and name the date column with --date if it is not called date');
+    if (date < 0) throw inputError('DATE_COLUMN_MISSING', '--session-order date needs a date column, and the file has none called date', { hint: 'name it with --date <column>' });
+    session = { kind: 'date-order', index: date, name: header[date]! };
+  } else if (o.session === undefined && !present('session') && preset !== 'redcap' && date >= 0) {
+    throw inputError('SESSION_COLUMN_MISSING', `the file has no session column, but it has dates (${header[date]})`, {
+      hint: `number each client's sessions in date order with --session-order date${o.dateFormat === undefined ? ' (and --date-format dmy or mdy if the dates are not YYYY-MM-DD)' : ''}, or name the session column with --session`,
+    });
+  } else if (o.session !== undefined || present('session') || preset !== 'redcap') {
     const name = o.session ?? 'session';
     session = { kind: 'column', index: find(name, '--session'), name };
   } else if (present('redcap_repeat_instance') && o.eventMap === undefined) {
@@ -77,9 +95,7 @@ export function resolveRoles(
     throw usageError('EVENT_MAP_UNUSED', '--event-map needs a redcap_event_name column to map', 'leave it out, or export the events');
   }
   const therapist = o.therapist !== undefined ? find(o.therapist, '--therapist') : indexOf(header, 'therapist_id');
-  // The date: --date, else a `date` column, else Qualtrics' RecordedDate.
-  const date = o.date !== undefined ? find(o.date, '--date') : present('date') ? indexOf(header, 'date') : preset === 'qualtrics' ? indexOf(header, 'RecordedDate') : -1;
-  return { ...(preset ? { preset } : {}), client, session, therapist, date };
+  return { ...(preset ? { preset } : {}), client, session, therapist, date, dateFormat: o.dateFormat ?? 'iso' };
 }
 
 const INTEGER = /^[+-]?\d+(\.0*)?$/;

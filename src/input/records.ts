@@ -18,6 +18,8 @@ export interface Row {
    * when `decimalComma`), NaN if it is empty or anything else.
    */
   number(i: number, decimalComma: boolean): number;
+  /** The input's own column of cell i when the table was reshaped (a wide file read as long). */
+  sourceColumn?(i: number): string | undefined;
 }
 
 /** Records read together. A byte-level batch hands out one shared cursor: use a record before asking for the next. */

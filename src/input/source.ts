@@ -12,12 +12,16 @@ export interface ReadOptions {
   sheet?: string;
   /** The longest record accepted, in bytes (default 1 MB). */
   maxRecordBytes?: number;
+  /** An SPSS .sav file: give a number that has a value label as its label. */
+  valueLabels?: boolean;
+  /** A wide file's column pattern (`{column}_s{session}`): read as long (src/input/wide.ts). */
+  wide?: string;
 }
 
 export interface Dialect {
-  format: 'csv' | 'xlsx';
+  format: 'csv' | 'xlsx' | 'sav';
   delimiter: string;
-  /** The WHATWG name of the encoding read (utf-8, utf-16le, windows-1252, …), or 'xlsx'. */
+  /** The WHATWG name of the encoding read (utf-8, utf-16le, windows-1252, …), or 'xlsx'; a .sav file's own encoding. */
   encoding: string;
   decimalComma: boolean;
   /** An .xlsx workbook read from its first worksheet: the names of its other worksheets. */

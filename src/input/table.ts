@@ -1,11 +1,11 @@
 /**
  * The one way rapport reads responses: a path or standard input becomes a table of text cells,
  * a batch of records at a time, whatever its dialect. A workbook (.xlsx) is read by
- * src/input/xlsx.ts; anything else is text: its encoding is found (BOM, --encoding, else UTF-8),
- * turned into UTF-8 (src/input/decode.ts), and parsed by the one CSV reader
- * (src/input/csv-reader.ts). The delimiter is detected from the header line unless given;
- * Qualtrics' two extra header rows are detected and skipped; every record must have the header's
- * number of fields.
+ * src/input/xlsx.ts, an SPSS system file (.sav, .zsav) by src/input/sav.ts; anything else is
+ * text: its encoding is found (BOM, --encoding, else UTF-8), turned into UTF-8
+ * (src/input/decode.ts), and parsed by the one CSV reader (src/input/csv-reader.ts). The
+ * delimiter is detected from the header line unless given; Qualtrics' two extra header rows are
+ * detected and skipped; every record must have the header's number of fields.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -106,6 +106,12 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
     return readXlsx(path, opts.sheet, opts.decimal === ',');
   }
   if (opts.sheet !== undefined) throw usageError('SHEET_WITHOUT_XLSX', '--sheet is for .xlsx workbooks');
+  if (path !== '-' && /\.z?sav$/i.test(path)) {
+    await openInput(path, stdin);
+    // The SPSS reader too is loaded only when an SPSS file is read.
+    const { readSav } = await import('./sav.js');
+    return readSav(path, { valueLabels: opts.valueLabels === true });
+  }
   const { name, stream } = await openInput(path, stdin);
 
   // The first bytes tell the encoding (a BOM) and whether this is a zipped workbook.
@@ -124,6 +130,9 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
     peeked += c.length;
   }
   const head = Buffer.concat(firstChunks);
+  if (/^\$FL[23]/.test(head.subarray(0, 4).toString('latin1'))) {
+    throw inputError('CSV_BINARY', `${name} is an SPSS system file, not a CSV file`, { location: { file: name, line: 1 }, hint: path === '-' ? 'standard input is read as text: save the data to a file ending in .sav and give its path' : 'rename it to end in .sav (or .zsav, if zlib-compressed)' });
+  }
   if (head.subarray(0, 4).equals(Buffer.from('PK\u0003\u0004', 'latin1'))) {
     throw inputError('CSV_BINARY', `${name} looks like a zipped workbook (.xlsx), not a CSV file`, { location: { file: name, line: 1 }, hint: 'give it a name ending in .xlsx, or save the sheet as CSV' });
   }

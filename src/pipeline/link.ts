@@ -59,6 +59,7 @@ export async function runLinkJob(opts: LinkJobOptions, stdin: Readable): Promise
   const { consumer, contexts } = trajectoryConsumer(table, [spec(opts.predictor), spec(opts.outcome)], roleParams(opts));
   const rows = await runPass(table, plans, [consumer]);
   consumer.admins.fillTherapists(consumer.baseTherapist);
+  consumer.settle();
   const name = (k: number) => {
     const c = contexts[k]!;
     return c.inst && c.scale ? `${c.inst.id}/${c.scale.id}` : c.header[c.scoreColumn]!;

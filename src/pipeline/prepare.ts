@@ -7,6 +7,7 @@ import { inputError, RapportError } from '../errors.js';
 import { nearestNames } from '../instrument/names.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { openTable, type ReadOptions, type TableSource } from '../input/table.js';
+import { proposeWidePattern, widePattern, widen } from '../input/wide.js';
 import { assertDistinctPaths } from '../output/sink.js';
 import { type ColumnMap, resolveItemColumns } from '../scoring/columns.js';
 import { buildScoringPlan, type ScoringPlan } from '../scoring/plan.js';
@@ -21,12 +22,20 @@ export async function openRun(
   stdin: Readable,
 ): Promise<OpenedRun> {
   await assertDistinctPaths(opts.input, opts.outputs ?? []);
-  const table = await openTable(opts.input, stdin, opts.read);
+  const read = await openTable(opts.input, stdin, opts.read);
+  const table = opts.read?.wide === undefined ? read : widen(read, opts.read.wide);
   const plans = opts.instruments.map(({ instrument }) => {
     let columns: number[];
     try {
       columns = resolveItemColumns(table.header, instrument, opts.map?.[instrument.id]);
     } catch (err) {
+      const wide = err instanceof RapportError && opts.read?.wide === undefined ? proposeWidePattern(table.header, instrument.items.map((it) => opts.map?.[instrument.id]?.[it.id] ?? it.column)) : undefined;
+      if (wide !== undefined) {
+        throw inputError('WIDE_FILE', `${instrument.id}: the file looks wide (a row per client, a column per item and session, such as ${table.header.find((h) => widePattern(wide).regex.test(h.trim()))}), and its item columns are not there as such`, {
+          location: { file: table.name },
+          hint: `read it as wide with --wide '${wide}': each row becomes one administration per session with answers`,
+        });
+      }
       const others = table.dialect.otherSheets;
       if (!(err instanceof RapportError) || others === undefined) throw err;
       throw inputError(err.code, err.message, {

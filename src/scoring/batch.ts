@@ -77,7 +77,7 @@ export function readItems(plan: ScoringPlan, row: Row, out: ItemValues = newItem
       values[i] = Number.NaN;
       if (parsed.kind === 'problem') {
         invalid[i] = 1;
-        (problems ??= []).push({ itemId: plan.instrument.items[i]!.id, column: plan.columnNames[i]!, value: raw, code: parsed.code, message: parsed.message });
+        (problems ??= []).push({ itemId: plan.instrument.items[i]!.id, column: row.sourceColumn?.(col) ?? plan.columnNames[i]!, value: raw, code: parsed.code, message: parsed.message });
       }
     }
   }

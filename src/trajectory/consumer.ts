@@ -8,7 +8,8 @@
  * base rows' therapists.
  */
 import { RepeatedCell } from '../input/csv-batch.js';
-import { parseIsoDay } from '../input/dates.js';
+import { DATE_FORMATS, type DateFormat, parseDay } from '../input/dates.js';
+import { inputError } from '../errors.js';
 import { type ColumnRoles, readSession } from '../input/presets.js';
 import { parsePlainNumber, type Row } from '../input/records.js';
 import type { ScoredBatch } from '../scoring/batch.js';
@@ -68,12 +69,24 @@ interface CriticalCheck {
   unreverse: number;
 }
 
+/** Dates that are not in the form given (or ISO by default): what the first one looks like, and the option to give. */
+function dateFormatNeeded(column: string, value: string, line: number, format: DateFormat = 'iso') {
+  const fits = (['dmy', 'mdy'] as const).filter((f) => f !== format && parseDay(value, f) === parseDay(value, f));
+  return inputError('DATE_FORMAT_NEEDED', `the sessions are numbered by the dates in ${column}, and "${value}" is not a date as ${DATE_FORMATS[format]}`, {
+    location: { line, column },
+    hint: fits.length > 0 ? `give the form with --date-format ${fits.join(' or --date-format ')} (${fits.map((f) => DATE_FORMATS[f]).join('; ')})` : 'write the dates as YYYY-MM-DD, DD/MM/YYYY (--date-format dmy) or MM/DD/YYYY (--date-format mdy)',
+  });
+}
+
 export class TrajectoryConsumer {
   readonly admins: AdminTable;
   readonly measures: MeasureRows[];
   /** Rows left out before any measure (no client, no session), and dates that could not be read. */
   readonly rowProblems: RowProblem[] = [];
   private readonly dateCell: RepeatedCell | undefined;
+  /** The cell of the date that numbers the sessions (--session-order date, or a --session column of dates). */
+  private dateSessionCell: RepeatedCell;
+  private settled = false;
   private readonly checks: CriticalCheck[][];
   readonly baseTherapist = new Map<string, string>();
   baseRows = 0;
@@ -107,9 +120,22 @@ export class TrajectoryConsumer {
         return { rule, item, threshold: c.threshold, unreverse: inst.items[item]!.reverse ? min + max : 0 };
       });
     });
-    this.dateCell = roles.date >= 0 ? new RepeatedCell(roles.date) : undefined;
+    this.dateCell = roles.date >= 0 && roles.session.kind !== 'date-order' ? new RepeatedCell(roles.date) : undefined;
+    this.dateSessionCell = new RepeatedCell(roles.session.index);
     this.clientCell = new RepeatedCell(roles.client);
     this.therapistCell = roles.therapist >= 0 ? new RepeatedCell(roles.therapist) : undefined;
+  }
+
+  /** After the pass: sessions numbered by date, when they are (idempotent). */
+  settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.roles.session.kind !== 'date-order') return;
+    if (this.admins.length === 0 && this.rows > 0) {
+      const bad = this.rowProblems.find((p) => p.code === 'DATE_INVALID');
+      if (bad) throw dateFormatNeeded(bad.column, bad.value, bad.line, this.roles.dateFormat);
+    }
+    this.admins.numberSessionsByDate();
   }
 
   needs(k: number): { scales?: boolean; values?: boolean } {
@@ -118,7 +144,7 @@ export class TrajectoryConsumer {
   }
 
   add(batch: ScoredBatch): void {
-    const { header, admins, rowProblems, clientCell, therapistCell, dateCell, roles, sources, measures, checks } = this;
+    const { header, admins, rowProblems, clientCell, therapistCell, dateCell, roles } = this;
     const sessionCol = roles.session.index;
     const column = roles.session.kind === 'column' ? sessionCol : -1;
     for (let j = 0; j < batch.length; j++) {
@@ -128,6 +154,30 @@ export class TrajectoryConsumer {
       const client = clientCell.get(record).trim();
       if (client === '') {
         rowProblems.push({ line: record.line, column: header[roles.client]!, value: '', code: 'CLIENT_MISSING', message: 'no client id: the row is left out' });
+        continue;
+      }
+      // A --session column of dates (seen on its first row) orders sessions by date, as --session-order date does.
+      if (this.rows === 1 && roles.session.kind === 'column') {
+        const first = record.text(sessionCol).trim();
+        if (!/^[+-]?\d+(\.0*)?$/.test(first)) {
+          if (parseDay(first, roles.dateFormat) === parseDay(first, roles.dateFormat)) {
+            roles.session = { kind: 'date-order', index: sessionCol, name: roles.session.name };
+            this.dateSessionCell = new RepeatedCell(sessionCol);
+          } else if (roles.dateFormat === 'iso' && (parseDay(first, 'dmy') === parseDay(first, 'dmy') || parseDay(first, 'mdy') === parseDay(first, 'mdy'))) {
+            throw dateFormatNeeded(header[sessionCol]!, first, record.line);
+          }
+        }
+      }
+      if (roles.session.kind === 'date-order') {
+        const text = this.dateSessionCell.get(record).trim();
+        const day = parseDay(text, roles.dateFormat);
+        if (day !== day) {
+          rowProblems.push({ line: record.line, column: header[roles.session.index]!, value: text, code: text === '' ? 'SESSION_DATE_MISSING' : 'DATE_INVALID', message: text === '' ? 'no date, and sessions are numbered by date: the row is left out' : `"${text}" is not a date as ${DATE_FORMATS[roles.dateFormat]}: sessions are numbered by date, so the row is left out (--date-format sets the form)` });
+          continue;
+        }
+        const i = admins.push(client, Number.NaN, therapistCell ? therapistCell.get(record).trim() : '', record.line);
+        admins.setDay(i, day);
+        this.addScores(batch, j, record, i);
         continue;
       }
       // The usual session cell, a whole number, read without the general rules' result object.
@@ -148,11 +198,19 @@ export class TrajectoryConsumer {
       if (dateCell) {
         const text = dateCell.get(record).trim();
         if (text !== '') {
-          const day = parseIsoDay(text);
+          const day = parseDay(text, roles.dateFormat);
           if (day === day) admins.setDay(i, day);
-          else rowProblems.push({ line: record.line, column: header[roles.date]!, value: text, code: 'DATE_INVALID', message: `"${text}" is not a date as YYYY-MM-DD (ISO 8601): the administration is kept, without a date` });
+          else rowProblems.push({ line: record.line, column: header[roles.date]!, value: text, code: 'DATE_INVALID', message: `"${text}" is not a date as ${DATE_FORMATS[roles.dateFormat]}: the administration is kept, without a date (--date-format sets the form)` });
         }
       }
+      this.addScores(batch, j, record, i);
+    }
+  }
+
+  /** Each measure's score (and problems, item values, risk answers) of row j, administration i. */
+  private addScores(batch: ScoredBatch, j: number, record: Row, i: number): void {
+    const { header, admins, sources, measures, checks } = this;
+    {
       for (let m = 0; m < sources.length; m++) {
         const src = sources[m]!;
         const out = measures[m]!;

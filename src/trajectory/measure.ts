@@ -4,6 +4,7 @@
  * administration), the rupture rule (alliance measures only), and everything analyseTrajectories
  * computes, with every parameter recorded for cohort.json.
  */
+import { DATE_FORMATS, type DateFormat } from '../input/dates.js';
 import { inputError, usageError } from '../errors.js';
 import type { Instrument, Scale } from '../instrument/types.js';
 import type { ColumnRoles, Preset } from '../input/presets.js';
@@ -44,6 +45,10 @@ export interface TrajectoryParams {
   expected?: readonly EtrModel[];
   /** The date column (default: date when present). */
   date?: string;
+  /** 'date': sessions numbered per client in date order, not read from a session column. */
+  sessionOrder?: 'session' | 'date';
+  /** How dates are written (default iso). */
+  dateFormat?: DateFormat;
   /** Flag clients not seen in this many days before the latest date in the file. */
   inactiveDays?: number;
   /**
@@ -133,6 +138,7 @@ export function analyseMeasure(consumer: TrajectoryConsumer, m: number, ctx: Mea
   const k = itemValues.cols;
   // REDCap keeps non-repeating fields (the therapist) on the record's base row.
   admins.fillTherapists(baseTherapist);
+  consumer.settle();
 
   const built = admins.buildSeries(m);
   // The RCI's reliability: --reliability, the instrument's norm, or alpha at each client's first valid administration.
@@ -218,7 +224,13 @@ export function analyseMeasure(consumer: TrajectoryConsumer, m: number, ctx: Mea
   result.warnings.unshift(...warnings);
   for (const d of result.duplicates) {
     for (const line of d.lines) {
-      problems.push({ line, column: header[sessionCol]!, value: String(d.session), code: 'DUPLICATE_SESSION', message: `client ${d.client} has session ${d.session} on lines ${d.lines.join(' and ')}: all are left out of the series` });
+      const byDate = roles.session.kind === 'date-order';
+      problems.push({
+        line, column: header[sessionCol]!, value: String(d.session), code: 'DUPLICATE_SESSION',
+        message: byDate
+          ? `client ${d.client} has ${d.lines.length} administrations on one date (lines ${d.lines.join(' and ')}), and sessions are numbered by date: all are left out of the series`
+          : `client ${d.client} has session ${d.session} on lines ${d.lines.join(' and ')}: all are left out of the series`,
+      });
     }
   }
   problems.sort((a, b) => a.line - b.line);
@@ -261,7 +273,7 @@ export function analyseMeasure(consumer: TrajectoryConsumer, m: number, ctx: Mea
       higher_is_better: higherIsBetter,
       client_column: header[clientCol],
       session_column: header[sessionCol],
-      session_from: roles.session.kind === 'column' ? 'column' : roles.session.kind === 'redcap-instance' ? 'REDCap repeat instance' : roles.session.map ? 'REDCap event name via --event-map' : 'REDCap event name (its number)',
+      session_from: roles.session.kind === 'column' ? 'column' : roles.session.kind === 'date-order' ? `numbered per client in the order of ${roles.session.name} (${DATE_FORMATS[roles.dateFormat]})` : roles.session.kind === 'redcap-instance' ? 'REDCap repeat instance' : roles.session.map ? 'REDCap event name via --event-map' : 'REDCap event name (its number)',
       preset: roles.preset ?? null,
       therapist_column: therapistCol >= 0 ? header[therapistCol] : null,
       rci_z: 1.96,

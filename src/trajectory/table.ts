@@ -80,6 +80,26 @@ export class AdminTable {
     return i;
   }
 
+  /**
+   * Numbers each client's administrations 1, 2, … in the order of their dates (the dates must be
+   * set). Two administrations of a client on one date get the same number, so they are reported as
+   * a duplicated session and left out, never ordered by a guess.
+   */
+  numberSessionsByDate(): void {
+    const byClient = new Map<number, number[]>();
+    for (let i = 0; i < this.length; i++) {
+      const c = this.client[i]!;
+      let list = byClient.get(c);
+      if (!list) byClient.set(c, (list = []));
+      list.push(i);
+    }
+    for (const list of byClient.values()) {
+      const days = [...new Set(list.map((i) => this.day[i]!))].sort((a, b) => a - b);
+      const rank = new Map(days.map((d, r) => [d, r + 1]));
+      for (const i of list) this.session[i] = rank.get(this.day[i]!)!;
+    }
+  }
+
   /** Sets administration i's date (a day number, src/input/dates.ts). */
   setDay(i: number, day: number): void {
     this.day[i] = day;

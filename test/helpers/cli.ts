@@ -8,7 +8,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(argv: string[], opts: { stdin?: string; env?: Record<string, string>; tty?: boolean } = {}): Promise<CliResult> {
+export async function runCli(argv: string[], opts: { stdin?: string; env?: Record<string, string>; tty?: boolean; stdinTty?: boolean } = {}): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -21,6 +21,7 @@ export async function runCli(argv: string[], opts: { stdin?: string; env?: Recor
     stderr,
     env: opts.env ?? {},
     stderrIsTTY: opts.tty ?? false,
+    stdinIsTTY: opts.stdinTty ?? false,
   });
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
