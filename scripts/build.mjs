@@ -8,7 +8,7 @@
  *
  *   node scripts/build.mjs
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,11 @@ let build;
 try {
   ({ build } = await import('esbuild'));
 } catch {
+  // A production install (npm ci --omit=dev) of a clone that was built before keeps its dist/.
+  if (existsSync(fileURLToPath(new URL('../dist/rapport.js', import.meta.url)))) {
+    console.error('rapport: esbuild is not installed (a production install): dist/ is kept as it was built');
+    process.exit(0);
+  }
   console.error('rapport: building needs esbuild, a dev dependency: run `npm ci` (not --omit=dev) in a clone; a packed or published rapport comes built');
   process.exit(1);
 }
