@@ -14,19 +14,36 @@ import type { ScaleLayout } from './consumer.js';
 
 /** One scale and group: the clients' sums (shifted by the scale's shift) and counts of complete rows. */
 export class ClientSums {
-  /** Client index (over the file) → slot here. */
-  private readonly slots = new Map<number, number>();
+  /** Client index (over the file) → slot here: a table when every client may be here (no --by), else a map. */
+  private readonly slotMap: Map<number, number> | undefined;
+  private slotOf = new Int32Array(0);
   sums = new Float64Array(0);
   counts = new Int32Array(0);
   clients = 0;
 
-  constructor(readonly k: number) {}
+  constructor(
+    readonly k: number,
+    sparse: boolean,
+  ) {
+    this.slotMap = sparse ? new Map() : undefined;
+  }
 
   slot(client: number): number {
-    let s = this.slots.get(client);
+    let s: number | undefined;
+    if (this.slotMap) s = this.slotMap.get(client);
+    else {
+      if (client >= this.slotOf.length) {
+        const grown = new Int32Array(Math.max(1024, 2 * this.slotOf.length, client + 1)).fill(-1);
+        grown.set(this.slotOf);
+        this.slotOf = grown;
+      }
+      s = this.slotOf[client]!;
+      if (s < 0) s = undefined;
+    }
     if (s === undefined) {
       s = this.clients++;
-      this.slots.set(client, s);
+      if (this.slotMap) this.slotMap.set(client, s);
+      else this.slotOf[client] = s;
       if (s >= this.counts.length) {
         const size = Math.max(64, 2 * this.counts.length);
         const sums = new Float64Array(size * this.k);
@@ -54,6 +71,8 @@ export class ClusterConsumer {
   private readonly clientCell: RepeatedCell;
   private readonly groupCell: RepeatedCell | undefined;
   private lastClient = '';
+  private rowClient = new Int32Array(0);
+  private rowGroup = new Int32Array(0);
   private lastIndex = -1;
 
   constructor(
@@ -96,26 +115,37 @@ export class ClusterConsumer {
       grown.set(this.rowClients);
       this.rowClients = grown;
     }
+    // Each row's client and group first; then each scale's complete rows, a scale at a time.
+    if (this.rowClient.length < n) {
+      this.rowClient = new Int32Array(Math.max(n, 2 * this.rowClient.length));
+      this.rowGroup = new Int32Array(this.rowClient.length);
+    }
+    const { rowClient, rowGroup } = this;
     for (let r = 0; r < n; r++) {
       const record = batch.records.at(r);
       const client = this.clientOf(this.clientCell.get(record).trim());
+      rowClient[r] = client;
       if (this.keepRowClients) this.rowClients[this.rows + r] = client;
-      let group = 0;
       if (this.groupCell) {
         const label = this.groupCell.get(record).trim();
         let g = this.groupIds.get(label);
         if (g === undefined) this.groupIds.set(label, (g = this.groupIds.size));
-        group = g;
-      }
-      for (let k = 0; k < plans.length; k++) {
-        const ls = layout[k]!;
-        if (ls.length === 0) continue;
-        const values = batch.scores[k]!.values;
-        const offset = r * plans[k]!.columns.length;
-        for (let i = 0; i < ls.length; i++) {
-          const { columns, shift } = ls[i]!;
+        rowGroup[r] = g;
+      } else rowGroup[r] = 0;
+    }
+    const sparse = this.groupCell !== undefined;
+    for (let k = 0; k < plans.length; k++) {
+      const ls = layout[k]!;
+      if (ls.length === 0) continue;
+      const values = batch.scores[k]!.values;
+      const ni = plans[k]!.columns.length;
+      for (let i = 0; i < ls.length; i++) {
+        const { columns, shift } = ls[i]!;
+        const kk = columns.length;
+        const groups = sums[k]![i]!;
+        for (let r = 0, offset = 0; r < n; r++, offset += ni) {
           let complete = true;
-          for (let j = 0; j < columns.length; j++) {
+          for (let j = 0; j < kk; j++) {
             const v = values[offset + columns[j]!]!;
             if (v !== v) {
               complete = false;
@@ -123,11 +153,12 @@ export class ClusterConsumer {
             }
           }
           if (!complete) continue;
-          const acc = (sums[k]![i]![group] ??= new ClientSums(columns.length));
-          const s = acc.slot(client);
+          const acc = (groups[rowGroup[r]!] ??= new ClientSums(kk, sparse));
+          const s = acc.slot(rowClient[r]!);
           acc.counts[s]!++;
-          const base = s * columns.length;
-          for (let j = 0; j < columns.length; j++) acc.sums[base + j]! += values[offset + columns[j]!]! - shift[j]!;
+          const base = s * kk;
+          const out = acc.sums;
+          for (let j = 0; j < kk; j++) out[base + j]! += values[offset + columns[j]!]! - shift[j]!;
         }
       }
     }

@@ -228,53 +228,108 @@ function emSaturated(stats: TwoLevelStats, sw0: M, sb0: M, mu0: number[]): { sw:
  * The expected Hessian (Fisher information, over N) of the objective in vech(Σ_W), vech(Σ_B):
  * Σ_d J_d tr(V_d⁻¹ ∂V_d V_d⁻¹ ∂V_d) + (N − J) tr(Σ_W⁻¹ ∂Σ_W Σ_W⁻¹ ∂Σ_W), with ∂V_d = ∂Σ_W + n_d ∂Σ_B.
  */
-function saturatedInformation(stats: TwoLevelStats, idx: Array<[number, number]>, sw: M, sb: M): M | undefined {
+function saturatedInformation(stats: TwoLevelStats, idx: Array<[number, number]>, sw: M, sb: M): Float64Array | undefined {
   const p = idx.length;
+  const n = 2 * p;
   const { rows: N, clusters: J } = stats;
-  const H = Array.from({ length: 2 * p }, () => new Array<number>(2 * p).fill(0));
+  const H = new Float64Array(n * n);
+  const ia = Int32Array.from(idx, ([a]) => a);
+  const ib = Int32Array.from(idx, ([, b]) => b);
   const add = (P: M, wWW: number, wWB: number, wBB: number) => {
+    const k = P.length;
+    const flat = new Float64Array(k * k);
+    P.forEach((row, a) => row.forEach((v, b) => (flat[a * k + b] = v)));
     for (let i = 0; i < p; i++) {
-      const [a, b] = idx[i]!;
-      const fi = a === b ? 0.5 : 1;
+      const a = ia[i]! * k;
+      const b = ib[i]! * k;
+      const fi = ia[i] === ib[i] ? 0.5 : 1;
+      const rowWW = i * n;
+      const rowBW = (p + i) * n;
       for (let j = 0; j <= i; j++) {
-        const [c, d] = idx[j]!;
-        const t = fi * (c === d ? 1 : 2) * (P[a]![c]! * P[b]![d]! + P[a]![d]! * P[b]![c]!);
-        H[i]![j]! += wWW * t;
-        H[p + i]![j]! += wWB * t;
-        if (j < i) H[p + j]![i]! += wWB * t;
-        H[p + i]![p + j]! += wBB * t;
+        const c = ia[j]!;
+        const d = ib[j]!;
+        const t = fi * (c === d ? 1 : 2) * (flat[a + c]! * flat[b + d]! + flat[a + d]! * flat[b + c]!);
+        H[rowWW + j]! += wWW * t;
+        H[rowBW + j]! += wWB * t;
+        if (j < i) H[(p + j) * n + i]! += wWB * t;
+        H[rowBW + p + j]! += wBB * t;
       }
     }
   };
   for (const d of stats.sizes) {
     const c = cholesky(sw.map((row, a) => row.map((v, b) => v + d.size * sb[a]![b]!)));
     if (!c.positiveDefinite) return undefined;
-    const P = choleskyInverse(c.l);
-    add(P, d.count / N, (d.count * d.size) / N, (d.count * d.size * d.size) / N);
+    add(choleskyInverse(c.l), d.count / N, (d.count * d.size) / N, (d.count * d.size * d.size) / N);
   }
   if (N > J) {
     const c = cholesky(sw);
     if (!c.positiveDefinite) return undefined;
     add(choleskyInverse(c.l), (N - J) / N, 0, 0);
   }
-  for (let i = 0; i < 2 * p; i++) for (let j = 0; j < i; j++) H[j]![i] = H[i]![j]!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) H[j * n + i] = H[i * n + j]!;
   return H;
 }
 
-/** (L L′)⁻¹ from the lower Cholesky factor L: L⁻¹ by forward substitution, then L⁻ᵀL⁻¹ (row-major loops; n³/3 flops). */
-function inverseFromCholesky(l: M): M {
-  const n = l.length;
-  const inv = new Float64Array(n * n); // L⁻¹, lower
+/** The lower Cholesky factor of a symmetric n × n matrix (row-major), or undefined when it is not positive definite. */
+function flatCholesky(A: Float64Array, n: number): Float64Array | undefined {
+  const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    const li = l[i]!;
-    inv[i * n + i] = 1 / li[i]!;
-    for (let j = 0; j < i; j++) {
-      let s = 0;
-      for (let m = j; m < i; m++) s += li[m]! * inv[m * n + j]!;
-      inv[i * n + j] = -s / li[i]!;
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      // Σ_m<j L_im L_jm, four at a time (independent sums the processor can overlap).
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let m = 0;
+      for (; m + 3 < j; m += 4) {
+        s0 += L[ri + m]! * L[rj + m]!;
+        s1 += L[ri + m + 1]! * L[rj + m + 1]!;
+        s2 += L[ri + m + 2]! * L[rj + m + 2]!;
+        s3 += L[ri + m + 3]! * L[rj + m + 3]!;
+      }
+      for (; m < j; m++) s0 += L[ri + m]! * L[rj + m]!;
+      const s = A[ri + j]! - (s0 + s1 + (s2 + s3));
+      if (i === j) {
+        if (!(s > 0)) return undefined;
+        L[ri + i] = Math.sqrt(s);
+      } else L[ri + j] = s / L[rj + j]!;
     }
   }
-  // (L⁻ᵀL⁻¹)_ij = Σ_m L⁻¹_mi L⁻¹_mj, summed row m by row m (contiguous reads).
+  return L;
+}
+
+/** x with L L′ x = b (L from flatCholesky). */
+function flatSolve(L: Float64Array, n: number, b: readonly number[]): number[] {
+  const y = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i]!;
+    for (let m = 0; m < i; m++) s -= L[i * n + m]! * y[m]!;
+    y[i] = s / L[i * n + i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let m = i + 1; m < n; m++) s -= L[m * n + i]! * y[m]!;
+    y[i] = s / L[i * n + i]!;
+  }
+  return y;
+}
+
+/** (L L′)⁻¹ (L from flatCholesky): L⁻¹ a column at a time by forward substitution, then L⁻ᵀL⁻¹ a row of L⁻¹ at a time. */
+function flatInverse(L: Float64Array, n: number): M {
+  const inv = new Float64Array(n * n); // L⁻¹, lower, row-major
+  const x = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    x.fill(0, 0, j);
+    for (let i = j; i < n; i++) {
+      let s = i === j ? 1 : 0;
+      const ri = i * n;
+      for (let m = j; m < i; m++) s -= L[ri + m]! * x[m]!;
+      x[i] = s / L[ri + i]!;
+      inv[ri + j] = x[i]!;
+    }
+  }
   const acc = new Float64Array(n * n);
   for (let m = 0; m < n; m++) {
     const row = m * n;
@@ -290,24 +345,6 @@ function inverseFromCholesky(l: M): M {
   return out;
 }
 
-/** x with L L′ x = b, L lower triangular. */
-function choleskySolve(l: M, b: readonly number[]): number[] {
-  const n = b.length;
-  const y = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const li = l[i]!;
-    let s = b[i]!;
-    for (let j = 0; j < i; j++) s -= li[j]! * y[j]!;
-    y[i] = s / li[i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let j = i + 1; j < n; j++) s -= l[j]![i]! * y[j]!;
-    y[i] = s / l[i]![i]!;
-  }
-  return y;
-}
-
 /**
  * Fisher scoring for the saturated model: θ ← θ − H⁻¹g, with H the expected Hessian of the
  * objective, Σ_d J_d tr(V_d⁻¹ ∂V_d V_d⁻¹ ∂V_d) + (N − J) tr(Σ_W⁻¹ ∂Σ_W Σ_W⁻¹ ∂Σ_W) (over N), steps
@@ -315,22 +352,36 @@ function choleskySolve(l: M, b: readonly number[]): number[] {
  * (a V_d singular where few clusters share a size), which draws quasi-Newton steps that learn the
  * observed curvature; scoring goes to the stationary point lavaan reports.
  */
-function scoring(fg: (x: readonly number[]) => { value: number; gradient: number[] }, start: number[], information: (x: readonly number[]) => M | undefined) {
+function scoring(fg: (x: readonly number[]) => { value: number; gradient: number[] }, start: number[], information: (x: readonly number[]) => M | Float64Array | undefined) {
   let x = start;
   let cur = fg(x);
   let iterations = 0;
   let evaluations = 1;
   let stalled = 0;
   const maxAbs = (g: number[]) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  let factor: M | undefined;
-  while (iterations < 30 && Number.isFinite(cur.value) && maxAbs(cur.gradient) > 1e-4) {
+  let factor: Float64Array | undefined;
+  // Until the largest gradient is below 1e-4; then on only while each step cuts it tenfold (scoring
+  // converges fast where expected and observed information agree), to 1e-10 (no BFGS needed then).
+  let last = Number.POSITIVE_INFINITY;
+  for (;;) {
+    const g = maxAbs(cur.gradient);
+    if (iterations >= 60 || !Number.isFinite(cur.value) || g <= 1e-10) break;
+    if (g <= 1e-4 && (iterations >= 30 || g > 0.5 * last)) break;
+    // The information is factored again only while it pays: at the first step, and whenever the
+    // last step did not cut the gradient tenfold (near the optimum it hardly changes, and factoring it
+    // costs (k(k+1))³/3 operations).
+    const refactor = factor === undefined || g > 0.1 * last;
+    last = g;
     iterations++;
-    const H = information(x);
-    if (!H) break;
-    const c = cholesky(H);
-    if (!c.positiveDefinite) break;
-    factor = c.l;
-    const step = choleskySolve(c.l, cur.gradient).map((v) => -v);
+    const n = x.length;
+    if (refactor) {
+      const info = information(x);
+      if (!info) break;
+      const L = flatCholesky(info instanceof Float64Array ? info : Float64Array.from(info.flat()), n);
+      if (!L) break;
+      factor = L;
+    }
+    const step = flatSolve(factor!, n, cur.gradient).map((v) => -v);
     let a = 1;
     let next: ReturnType<typeof fg> | undefined;
     let xn = x;
@@ -349,7 +400,8 @@ function scoring(fg: (x: readonly number[]) => { value: number; gradient: number
     if (progress <= 1e-15 * Math.abs(cur.value) && ++stalled >= 3) break;
   }
   const maxGradient = maxAbs(cur.gradient);
-  return { x, value: cur.value, maxGradient, iterations, evaluations, inverseHessian: factor && inverseFromCholesky(factor) };
+  const n = x.length;
+  return { x, value: cur.value, maxGradient, iterations, evaluations, inverseHessian: () => factor && flatInverse(factor, n) };
 }
 
 export interface SaturatedFit {
@@ -398,8 +450,12 @@ export function fitSaturated(stats: TwoLevelStats): SaturatedFit {
   };
   const scored = scoring(fg, [...idx.map(([a, b]) => warm.sw[a]![b]!), ...idx.map(([a, b]) => warm.sb[a]![b]!)], (x) => saturatedInformation(stats, idx, unpack(x, 0), unpack(x, p)));
   // Then BFGS from there, starting from scoring's inverse Hessian: scoring converges linearly, BFGS superlinearly in the basin scoring found.
-  const fit = minimizeBfgs(fg, scored.x, { gTol: 1e-11, maxStep: 0.02 * Math.max(...scored.x.map(Math.abs)), ...(scored.inverseHessian ? { inverseHessian: scored.inverseHessian } : {}) });
-  fit.iterations += scored.iterations;
+  const done = scored.maxGradient <= 1e-10;
+  const h0 = done ? undefined : scored.inverseHessian();
+  const fit = done
+    ? { x: scored.x, value: scored.value, maxGradient: scored.maxGradient, iterations: scored.iterations, evaluations: scored.evaluations, converged: true }
+    : minimizeBfgs(fg, scored.x, { gTol: 1e-11, maxStep: 0.02 * Math.max(...scored.x.map(Math.abs)), ...(h0 ? { inverseHessian: h0 } : {}) });
+  if (!done) fit.iterations += scored.iterations;
   const sigmaWithin = unpack(fit.x, 0);
   const sigmaBetween = unpack(fit.x, p);
   const at = evaluate(stats, sigmaWithin, sigmaBetween)!;
@@ -438,6 +494,73 @@ function factorStart(sigma: M): FactorLevel {
   return { lambda, theta, psi };
 }
 
+/**
+ * The expected information (over N) of the one-factor parameters [λ_W2…λ_Wk, θ_W, ψ_W, λ_B2…, θ_B, ψ_B]:
+ * Σ_d J_d tr(P ∂V_u P ∂V_v) + (N − J) tr(Q ∂Σ_W,u Q ∂Σ_W,v), P = V_d⁻¹, Q = Σ_W⁻¹, ∂V = ∂Σ_W or n_d ∂Σ_B,
+ * in closed form: with a = Pλ, b = Pμ and s = λ′Pμ for the loadings λ, μ of the two parameters' levels,
+ * λ_i × μ_j: ψψ′·2(a_j b_i + s P_ij); λ_i × θ_j: 2ψ P_ij a_j; λ_i × ψ′: 2ψ s b_i; θ_i × θ_j: P_ij²;
+ * θ_i × ψ′: b_i²; ψ × ψ′: s². O(k²) per cluster size, where chaining the saturated information costs O(k⁴).
+ */
+function oneFactorInformation(stats: TwoLevelStats, w: FactorLevel, b: FactorLevel): M | undefined {
+  const { k, rows: N, clusters: J } = stats;
+  const size = 2 * k;
+  const H: M = Array.from({ length: 2 * size }, () => new Array<number>(2 * size).fill(0));
+  const implied = (f: FactorLevel): M => f.lambda.map((la, x) => f.lambda.map((lb, y) => f.psi * la * lb + (x === y ? f.theta[x]! : 0)));
+  const sw = implied(w);
+  const sb = implied(b);
+  const levels = [w, b];
+  const add = (P: M, weight: number, factors: readonly number[], both: boolean) => {
+    const vec = levels.map((f) => P.map((row) => row.reduce((t, v, y) => t + v * f.lambda[y]!, 0)));
+    for (let l1 = 0; l1 < (both ? 2 : 1); l1++) {
+      for (let l2 = 0; l2 <= l1; l2++) {
+        const [f1, f2] = [levels[l1]!, levels[l2]!];
+        const [a, bv] = [vec[l1]!, vec[l2]!];
+        const s = f1.lambda.reduce((t, v, y) => t + v * bv[y]!, 0);
+        const wgt = weight * factors[l1]! * factors[l2]!;
+        const o1 = l1 * size;
+        const o2 = l2 * size;
+        // Parameter u of level 1 (index within the level) against parameter v of level 2.
+        const term = (u: number, v: number): number => {
+          const lam1 = u < k - 1;
+          const th1 = !lam1 && u < size - 1;
+          const lam2 = v < k - 1;
+          const th2 = !lam2 && v < size - 1;
+          const i = lam1 ? u + 1 : th1 ? u - (k - 1) : -1;
+          const j = lam2 ? v + 1 : th2 ? v - (k - 1) : -1;
+          if (lam1 && lam2) return f1.psi * f2.psi * 2 * (a[j]! * bv[i]! + s * P[i]![j]!);
+          if (lam1 && th2) return 2 * f1.psi * P[i]![j]! * a[j]!;
+          if (lam1) return 2 * f1.psi * s * bv[i]!;
+          if (th1 && lam2) return 2 * f2.psi * P[j]![i]! * bv[i]!;
+          if (th1 && th2) return P[i]![j]! ** 2;
+          if (th1) return bv[i]! ** 2;
+          if (lam2) return 2 * f2.psi * s * a[j]!;
+          if (th2) return a[j]! ** 2;
+          return s * s;
+        };
+        for (let u = 0; u < size; u++) {
+          for (let v = 0; v < size; v++) {
+            if (l1 === l2 && v > u) break;
+            const t = wgt * term(u, v);
+            H[o1 + u]![o2 + v]! += t;
+            if (!(l1 === l2 && u === v)) H[o2 + v]![o1 + u]! += t;
+          }
+        }
+      }
+    }
+  };
+  for (const d of stats.sizes) {
+    const c = cholesky(sw.map((row, x) => row.map((v, y) => v + d.size * sb[x]![y]!)));
+    if (!c.positiveDefinite) return undefined;
+    add(choleskyInverse(c.l), d.count / N, [1, d.size], true);
+  }
+  if (N > J) {
+    const c = cholesky(sw);
+    if (!c.positiveDefinite) return undefined;
+    add(choleskyInverse(c.l), (N - J) / N, [1, 0], false);
+  }
+  return H;
+}
+
 /** The two-level one-factor model (own loadings, unique variances and factor variance at each level; no residual covariances), by ML. */
 export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: M }): OneFactorFit {
   const { k } = stats;
@@ -456,54 +579,8 @@ export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: 
     if (!r) return { value: Number.POSITIVE_INFINITY, gradient: [] };
     return { value: r.value, gradient: [...grad(w, r.dW), ...grad(b, r.dB)] };
   };
-  // Fisher scoring first (the saturated information chained through ∂vech Σ/∂θ: JᵀIJ), then BFGS.
-  const idx = vechIndex(k);
-  const jacobian = (f: FactorLevel): M =>
-    idx.map(([a, b]) => [
-      ...f.lambda.slice(1).map((_, i0) => f.psi * ((a === i0 + 1 ? f.lambda[b]! : 0) + (b === i0 + 1 ? f.lambda[a]! : 0))),
-      ...f.theta.map((_, i) => (a === i && b === i ? 1 : 0)),
-      f.lambda[a]! * f.lambda[b]!,
-    ]);
-  const information = (x: readonly number[]): M | undefined => {
-    const w = unpack(x, 0);
-    const b = unpack(x, size);
-    const I = saturatedInformation(stats, idx, implied(w), implied(b));
-    if (!I) return undefined;
-    const p = idx.length;
-    const jw = jacobian(w);
-    const jb = jacobian(b);
-    // Jᵀ I J with J = diag(J_W, J_B)
-    const q = 2 * size;
-    // J (2p × q) dense, row-major: rows of vech Σ_W use the within columns, rows of vech Σ_B the between ones.
-    const Jm = new Float64Array(2 * p * q);
-    for (let r = 0; r < p; r++) {
-      for (let u = 0; u < size; u++) {
-        Jm[r * q + u] = jw[r]![u]!;
-        Jm[(p + r) * q + size + u] = jb[r]![u]!;
-      }
-    }
-    const IJ = new Float64Array(2 * p * q);
-    for (let r = 0; r < 2 * p; r++) {
-      const Ir = I[r]!;
-      const out = r * q;
-      for (let s = 0; s < 2 * p; s++) {
-        const v = Ir[s]!;
-        if (v === 0) continue;
-        const js = s * q;
-        for (let u = 0; u < q; u++) IJ[out + u]! += v * Jm[js + u]!;
-      }
-    }
-    const out: M = Array.from({ length: q }, () => new Array<number>(q).fill(0));
-    for (let r = 0; r < 2 * p; r++) {
-      for (let u = 0; u < q; u++) {
-        const j = Jm[r * q + u]!;
-        if (j === 0) continue;
-        const row = out[u]!;
-        for (let v = 0; v < q; v++) row[v]! += j * IJ[r * q + v]!;
-      }
-    }
-    return out;
-  };
+  // Fisher scoring first (the expected information of the one-factor parameters), then BFGS.
+  const information = (x: readonly number[]): M | undefined => oneFactorInformation(stats, unpack(x, 0), unpack(x, size));
   // Starts, in order, until a fit converges (the best of them otherwise): lavaan's "simple" start
   // (every λ = 1, θ half the diagonal, ψ = 0.05), the leading eigenvector of each level's saturated
   // Σ, and the simple start with a negative between-level ψ (a Heywood solution lies across ψ = 0,
@@ -513,6 +590,8 @@ export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: 
     () => [...pack(simple(start.within)), ...pack(simple(start.between))],
     () => [...pack(factorStart(start.within)), ...pack(factorStart(start.between))],
     () => [...pack(simple(start.within)), ...pack({ ...simple(start.between), psi: -0.05 })],
+    // Then further between-level variances, both signs, for the flat likelihoods of Heywood solutions.
+    ...[0.5, -0.5, 0.01, -0.01, 2, -2].map((psi) => () => [...pack(simple(start.within)), ...pack({ ...simple(start.between), psi })]),
   ];
   let fit: ReturnType<typeof minimizeBfgs> | undefined;
   const better = (f: ReturnType<typeof minimizeBfgs>) => !fit || (f.converged && !fit.converged) || (f.converged === fit.converged && f.value < fit.value);
@@ -520,8 +599,11 @@ export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: 
     const x0 = make();
     if (!Number.isFinite(fg(x0).value)) continue;
     const scored = scoring(fg, x0, information);
-    const f = minimizeBfgs(fg, scored.x, { gTol: 1e-11, maxIterations: 2000, ...(scored.inverseHessian ? { inverseHessian: scored.inverseHessian } : {}) });
-    f.iterations += scored.iterations;
+    const h0 = scored.maxGradient <= 1e-10 ? undefined : scored.inverseHessian();
+    const f = scored.maxGradient <= 1e-10
+      ? { x: scored.x, value: scored.value, maxGradient: scored.maxGradient, iterations: scored.iterations, evaluations: scored.evaluations, converged: true }
+      : minimizeBfgs(fg, scored.x, { gTol: 1e-11, maxIterations: 2000, ...(h0 ? { inverseHessian: h0 } : {}) });
+    if (scored.maxGradient > 1e-10) f.iterations += scored.iterations;
     if (better(f)) fit = f;
     if (fit!.converged) break;
     const plain = minimizeBfgs(fg, x0, { gTol: 1e-11, maxIterations: 2000 });

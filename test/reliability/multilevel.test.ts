@@ -123,10 +123,11 @@ describe('reliability with rows nested in clients (what a user sees)', () => {
     const want = expected('awkward', 'all');
     expect(Math.abs(s.alpha_between! - Number(want.alpha_between))).toBeLessThan(1e-5);
     expect(s.warnings.find((w) => w.code === 'BETWEEN_NOT_PSD')?.message).toMatch(/here -0\.049, outside 0–1/);
-    // The between level of the one-factor model is flat around its Heywood solution (ψ_B < 0):
-    // whether or not the fit gets there from the sums rapport keeps, ω_B never comes without a warning.
-    const omega = s.warnings.filter((w) => w.code === 'MULTILEVEL_HEYWOOD' || w.code === 'MULTILEVEL_NOT_CONVERGED').map((w) => w.message).join(' ');
-    expect(omega).toMatch(/omega_between is not trustworthy|omega_within and omega_between are not trustworthy/);
+    // ω_B = .958 looks ordinary, but ψ_B < 0 and θ_B < 0 (lavaan's solution): the warning must say so.
+    expect(Math.abs(s.omega_between! - Number(want.omega_between))).toBeLessThan(1e-5);
+    expect(Math.abs(s.omega_within! - Number(want.omega_within))).toBeLessThan(1e-5);
+    const heywood = s.warnings.find((w) => w.code === 'MULTILEVEL_HEYWOOD');
+    expect(heywood?.message).toMatch(/between-client level .*negative factor variance/);
   });
 
   it('--boot resamples clients when rows are nested, and the interval is wider than one that resamples rows', async () => {
