@@ -21,6 +21,7 @@ interface ReportOptions extends TrajectoryOptionValues, ReliabilityOptionValues,
   digits?: string;
   strict?: boolean;
   byTherapist?: boolean;
+  twoLevel?: boolean;
 }
 
 const HELP = `
@@ -86,6 +87,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
     .option('--digits <n>', 'round numbers in the CSV tables')
     .option('--strict', 'exit 1 when any data problem was found (the report is still written)')
     .option('--by-therapist', 'also write one page per therapist with only their clients (therapists/<id>.html and .md)')
+    .option('--no-two-level', 'leave out the within/between-client reliability (two-level models; on 1M rows × 36 items they take ~4 s)')
     .addHelpText('after', HELP);
   addReliabilityOptions(cmd, 'reliability: ');
   addTrajectoryOptions(cmd, ' (one instrument only)');
@@ -115,7 +117,7 @@ export function registerReportCommand(program: Command, ctx: CliContext, state: 
           {
             input: file, instruments, map, outDir: opts.output, ...trajectory, ...presets, read: parseReadOptions(opts), escapeFormulas: opts.escapeFormulas !== false,
             pseudonymize: opts.pseudonymize === true, salt: salt ?? '', missing, boot, seed, scale: opts.scale,
-            digits, version: VERSION, byTherapist: opts.byTherapist === true, generatedAt: generatedAt(),
+            digits, version: VERSION, byTherapist: opts.byTherapist === true, twoLevel: opts.twoLevel !== false, generatedAt: generatedAt(),
             ...(expected ? { expected } : {}),
             ...(opts.saveExpected === undefined ? {} : { saveExpected: opts.saveExpected }),
             onPhase: (p) => progress.phase(p),

@@ -35,6 +35,8 @@ import { attentionOf, dateRange, type MeasureSpec, trajectoryConsumer } from './
 
 export interface ReportJobOptions extends TrajectoryParams {
   input: string;
+  /** Within- and between-client reliability (two-level models); default true. */
+  twoLevel?: boolean;
   instruments: readonly LoadedInstrument[];
   map?: ColumnMap;
   outDir: string;
@@ -122,7 +124,7 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
 
     opts.onPhase?.('reading');
     const clientIndex = specs.length > 0 ? trajectories.roles.client : table.header.findIndex((h) => h.trim().toLowerCase() === 'client_id');
-    const clusters = clientIndex >= 0 ? new ClusterConsumer(plans, reliabilityConsumer.layout, clientIndex, -1, (opts.boot ?? 0) > 0) : undefined;
+    const clusters = clientIndex >= 0 && opts.twoLevel !== false ? new ClusterConsumer(plans, reliabilityConsumer.layout, clientIndex, -1, (opts.boot ?? 0) > 0) : undefined;
     await runPass(table, plans, [writer, ...(clusters ? [clusters] : []), reliabilityConsumer, ...(specs.length > 0 ? [trajectories] : [])], {
       ...(transform ? { transform } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

@@ -145,6 +145,19 @@ describe('reliability with rows nested in clients (what a user sees)', () => {
     expect(width(nested)).toBeGreaterThan(1.3 * width(flat));
   });
 
+  it('--no-client (reliability) and --no-two-level (report) leave the two-level fits out', async () => {
+    const r = await runCli(['reliability', SAMPLE, '-i', 'wai-sr', '--scale', 'task', '--no-client', '--format', 'json']);
+    const s = (JSON.parse(r.stdout) as { reliability: Array<Record<string, unknown> & { warnings: Array<{ code: string }> }> }).reliability[0]!;
+    expect(s.clients).toBeNull();
+    expect(s.multilevel).toBeUndefined();
+    expect(s.warnings.map((w) => w.code)).not.toContain('NESTED_ROWS');
+    const dir = tempDir();
+    const rep = await runCli(['report', SAMPLE, '-i', 'wai-sr', '-o', join(dir, 'out'), '--no-two-level']);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'out', 'report.md'), 'utf8')).not.toContain('Within and between clients');
+    expect(readCsvObjects(join(dir, 'out', 'reliability.csv'))[0]!.alpha_within).toBe('');
+  });
+
   it('one row per client: no within/between coefficients and no nesting warning; an unknown --client is an error', async () => {
     const dir = tempDir();
     const first = join(dir, 'first.csv');
