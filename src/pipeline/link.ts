@@ -16,7 +16,7 @@ import { type MeasureSpec, trajectoryConsumer } from './trajectories.js';
 /** A measure of the model: an instrument's scale, or a score column. */
 export type LinkMeasure = { instrument: LoadedInstrument; scale?: string } | { column: string };
 
-export interface LinkJobOptions extends Pick<TrajectoryParams, 'client' | 'session' | 'therapist' | 'preset' | 'eventMap'> {
+export interface LinkJobOptions extends Pick<TrajectoryParams, 'client' | 'session' | 'therapist' | 'preset' | 'eventMap' | 'date' | 'sessionOrder' | 'dateFormat'> {
   input: string;
   predictor: LinkMeasure;
   outcome: LinkMeasure;
@@ -38,8 +38,13 @@ export interface LinkRun {
 
 /** The column roles of the run, as the trajectory consumer reads them. */
 function roleParams(opts: LinkJobOptions): TrajectoryParams {
-  const { client, session, therapist, preset, eventMap } = opts;
-  return { repairWindow: 3, ...(client === undefined ? {} : { client }), ...(session === undefined ? {} : { session }), ...(therapist === undefined ? {} : { therapist }), ...(preset === undefined ? {} : { preset }), ...(eventMap === undefined ? {} : { eventMap }) };
+  const { client, session, therapist, preset, eventMap, date, sessionOrder, dateFormat } = opts;
+  return {
+    repairWindow: 3,
+    ...(client === undefined ? {} : { client }), ...(session === undefined ? {} : { session }), ...(therapist === undefined ? {} : { therapist }),
+    ...(preset === undefined ? {} : { preset }), ...(eventMap === undefined ? {} : { eventMap }),
+    ...(date === undefined ? {} : { date }), ...(sessionOrder === undefined ? {} : { sessionOrder }), ...(dateFormat === undefined ? {} : { dateFormat }),
+  };
 }
 
 export async function runLinkJob(opts: LinkJobOptions, stdin: Readable): Promise<LinkRun> {

@@ -66,9 +66,7 @@ export function multilevelReliability(complete: { cov: number[][]; n: number }, 
   const cross = new Float64Array(k * k);
   for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) cross[a * k + b] = N * complete.cov[a]![b]! + (total[a]! * total[b]!) / N;
   const stats = twoLevelStats(k, sums.sums.subarray(0, J * k), counts, cross, new Float64Array(k));
-
   const sat = fitSaturated(stats);
-
   const result: MultilevelReliability = {
     ...withBase,
     alphaWithin: alphaWithin(sat.sigmaWithin),

@@ -79,6 +79,9 @@ describe('sessions in date order', () => {
     expect(d.code, d.stderr).toBe(0);
     await runCli(['trajectories', 'fixtures/dates/numbered.csv', '-i', 'ors', '-o', join(dir, 'n')]);
     for (const f of ['trajectories.csv', 'events.csv', 'therapists.csv', 'attention.csv']) expect(readFileSync(join(dir, 'd', f), 'utf8'), f).toBe(readFileSync(join(dir, 'n', f), 'utf8'));
+    const linkDated = await runCli(['link', 'fixtures/dates/dated.csv', '--predictor', 'wai-sr', '--outcome', 'ors', '--session-order', 'date', '--date-format', 'dmy']);
+    expect(linkDated.code, linkDated.stderr).toBe(0);
+    expect(linkDated.stdout).toBe((await runCli(['link', 'fixtures/dates/numbered.csv', '--predictor', 'wai-sr', '--outcome', 'ors'])).stdout);
     const cohort = JSON.parse(readFileSync(join(dir, 'd', 'cohort.json'), 'utf8')) as { parameters?: { session_from?: string } };
     expect(JSON.stringify(cohort)).toContain('numbered per client in the order of date');
   });
