@@ -34,19 +34,24 @@ export function describeInput(d: Dialect, skipped: readonly SkippedRow[]): strin
   const parts: string[] = [];
   const names: Record<string, string> = { ';': 'semicolon-separated', '\t': 'tab-separated', '|': 'pipe-separated' };
   if (d.format === 'xlsx') parts.push('xlsx workbook');
+  else if (d.format === 'sav') parts.push(`SPSS file, ${d.encoding}`);
   else {
     if (names[d.delimiter]) parts.push(names[d.delimiter]!);
     if (d.encoding !== 'utf-8') parts.push(d.encoding);
   }
   if (d.decimalComma) parts.push('decimal commas');
   const extra = skipped.length > 0 ? `${skipped.length} Qualtrics header row${skipped.length === 1 ? '' : 's'} skipped (line${skipped.length === 1 ? '' : 's'} ${skipped.map((x) => x.line).join(', ')})` : '';
-  const all = [parts.join(', '), extra].filter((x) => x !== '').join('; ');
+  const w = d.wide;
+  const wide = w
+    ? `wide '${w.pattern}': ${w.rows} row${w.rows === 1 ? '' : 's'} gave ${w.administrations} administration${w.administrations === 1 ? '' : 's'}${w.emptyRows > 0 ? `; ${w.emptyRows} row${w.emptyRows === 1 ? '' : 's'} with no answer in any session gave none (line${w.emptyRows === 1 ? '' : 's'} ${w.emptyLines.join(', ')}${w.emptyRows > w.emptyLines.length ? ', …' : ''})` : ''}`
+    : '';
+  const all = [parts.join(', '), extra, wide].filter((x) => x !== '').join('; ');
   return all ? ` (${all})` : '';
 }
 
 function renderSummary(ctx: CliContext, s: ScoreSummary, errorsPath: string | undefined): void {
   const c = ctx.color;
-  ctx.say(`${c.bold('rapport score')}: ${s.rows} row${s.rows === 1 ? '' : 's'} read from ${s.input}${describeInput(s.dialect, s.skipped)}`);
+  ctx.say(`${c.bold('rapport score')}: ${s.rows} ${s.dialect.wide ? 'administration' : 'row'}${s.rows === 1 ? '' : 's'} read from ${s.input}${describeInput(s.dialect, s.skipped)}`);
   const width = Math.max(...s.instruments.map((i) => i.id.length));
   for (const i of s.instruments) {
     const { ok, prorated, incomplete, invalid } = i.counts;

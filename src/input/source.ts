@@ -26,6 +26,8 @@ export interface Dialect {
   decimalComma: boolean;
   /** An .xlsx workbook read from its first worksheet: the names of its other worksheets. */
   otherSheets?: string[];
+  /** A wide file read as long (--wide): its rows, the administrations they gave, and the rows with no answer at all (which give none), filled in as it is read. */
+  wide?: { pattern: string; rows: number; administrations: number; emptyRows: number; emptyLines: number[] };
 }
 
 export interface SkippedRow {

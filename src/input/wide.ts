@@ -111,11 +111,13 @@ export function widen(table: TableSource, pattern: string): TableSource {
   const { carried, names, sessions, cells } = layout(table.header, pattern, table.name);
   const header = [...carried.map((i) => table.header[i]!), WIDE_SESSION, ...names];
   const origins = sessions.map((s, k) => [...carried.map((i) => table.header[i]!), `(${s})`, ...names.map((_, n) => (cells[k]![n]! >= 0 ? table.header[cells[k]![n]!]! : ''))]);
+  const wide = { pattern, rows: 0, administrations: 0, emptyRows: 0, emptyLines: [] as number[] };
   async function* batches() {
     for await (const batch of table.batches) {
       const out: Row[] = [];
       for (let j = 0; j < batch.length; j++) {
         const r = batch.at(j);
+        const before = out.length;
         const carriedCells = carried.map((i) => r.text(i));
         sessions.forEach((s, k) => {
           const row = cells[k]!;
@@ -123,11 +125,17 @@ export function widen(table: TableSource, pattern: string): TableSource {
           if (own.every((v) => v.trim() === '')) return;
           out.push(new WideRecord(r.line, [...carriedCells, String(s), ...own], origins[k]!));
         });
+        wide.rows++;
+        wide.administrations += out.length - before;
+        if (out.length === before) {
+          wide.emptyRows++;
+          if (wide.emptyLines.length < 20) wide.emptyLines.push(r.line);
+        }
       }
       if (out.length > 0) yield new ArrayBatch(out);
     }
   }
-  return { ...table, header, batches: batches() };
+  return { ...table, header, batches: batches(), dialect: { ...table.dialect, wide } };
 }
 
 /**

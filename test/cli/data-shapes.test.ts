@@ -44,6 +44,18 @@ describe('wide files (--wide)', () => {
     for (const f of ['trajectories.csv', 'events.csv', 'attention.csv']) expect(readFileSync(join(dir, 'w', f), 'utf8'), f).toBe(readFileSync(join(dir, 'l', f), 'utf8'));
   });
 
+  it('a wide row with no answer in any session gives no administration, and the summary says which', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'wide.csv');
+    const lines = readFileSync('fixtures/wide/wide.csv', 'utf8').split('\n');
+    lines[4] = lines[4]!.split(',').map((v, i) => (i < 2 ? v : '')).join(',');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, lines.join('\n'));
+    const r = await runCli(['score', file, '-i', 'wai-sr', '--wide', '{column}_s{session}']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/administrations read from .*wide '\{column\}_s\{session\}': 300 rows gave \d+ administrations; 1 row with no answer in any session gave none \(line 5\)/);
+  });
+
   it('a wide file read without --wide: the error says it looks wide and proposes the pattern', async () => {
     const r = await runCli(['score', 'fixtures/wide/wide.csv', '-i', 'wai-sr']);
     expect(r.code).toBe(3);
