@@ -106,6 +106,7 @@ export async function openTable(path: string, stdin: Readable, opts: ReadOptions
     return readXlsx(path, opts.sheet, opts.decimal === ',');
   }
   if (opts.sheet !== undefined) throw usageError('SHEET_WITHOUT_XLSX', '--sheet is for .xlsx workbooks');
+  if (opts.valueLabels === true && !(path !== '-' && /\.z?sav$/i.test(path))) throw usageError('VALUE_LABELS_WITHOUT_SAV', '--value-labels is for SPSS .sav files', 'a CSV or workbook holds the answers as written: leave the option out');
   if (path !== '-' && /\.z?sav$/i.test(path)) {
     await openInput(path, stdin);
     // The SPSS reader too is loaded only when an SPSS file is read.

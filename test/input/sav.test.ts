@@ -133,3 +133,11 @@ describe('SPSS .sav input', async () => {
     expect(r.stderr).toContain('SHEET_WITHOUT_XLSX');
   });
 });
+
+describe('--value-labels outside SPSS', () => {
+  it('is a usage error on a CSV, as --sheet is outside a workbook', async () => {
+    const r = await runCli(['score', 'fixtures/sav/sample.csv', '-i', 'wai-sr', '--value-labels']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--value-labels is for SPSS \.sav files/);
+  });
+});
