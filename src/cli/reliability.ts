@@ -97,7 +97,9 @@ export function registerReliabilityCommand(program: Command, ctx: CliContext, st
       for (const s of report.scales) {
         const a = s.result.alpha;
         const label = `${s.instrument.id}/${s.scaleId}${s.group !== undefined ? ` [${report.by}=${s.group}]` : ''}`;
-        ctx.say(`  ${label}: n=${a.n} k=${a.k} α=${apa(a.raw)} [${apa(a.feldt[0])}, ${apa(a.feldt[1])}] ω=${apa(s.result.omega.omega)}`);
+        const ml = s.result.multilevel;
+        const levels = ml && ml.rows > ml.clients ? `; ${ml.clients} clients: α within ${apa(ml.alphaWithin)}, between ${apa(ml.alphaBetween)}` : '';
+        ctx.say(`  ${label}: n=${a.n} k=${a.k} α=${apa(a.raw)} [${apa(a.feldt[0])}, ${apa(a.feldt[1])}] ω=${apa(s.result.omega.omega)}${levels}`);
         for (const w of s.result.warnings) ctx.warn(`${label}: ${w.message}`);
       }
       if (boot !== undefined && boot > 0) ctx.say(`  bootstrap: ${boot} resamples, seed ${seed}${seedGiven ? '' : ` (repeat with --seed ${seed})`}`);
