@@ -2,12 +2,12 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
-import { loadInstruments } from '../instrument/catalogue.js';
 import { openOwnedFolder } from '../output/folder.js';
 import { writeAll } from '../output/sink.js';
 import type { CliContext, RunState } from './context.js';
 import { addPresetOptions, addReadOptions, addTrajectoryOptions, parsePresetOptions, parseReadOptions, parseTrajectoryOptions, type PresetOptionValues, type ReadOptionValues, type TrajectoryOptionValues, parseDigits, readColumnMap, readExpectedModels, warnProvisional } from './options.js';
 import { inputPath } from './context.js';
+import { chooseInstruments } from '../pipeline/detect.js';
 import { sayAttention, saveExpected } from './monitoring.js';
 import { VERSION } from '../version.js';
 
@@ -46,7 +46,7 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
     .command('trajectories')
     .description('Per-client trajectories: reliable change, sudden gains and losses, alliance ruptures and repairs, therapist effects.')
     .argument('[file]', 'long-format CSV (one row per administration), or - for standard input (the default when data are piped in)')
-    .option('-i, --instruments <id|path>', 'score this instrument from its items (one instrument)')
+    .option('-i, --instruments <id|path>', 'score this instrument from its items (one instrument; default: the bundled one whose item columns the file has)')
     .option('--scale <id>', 'the scale to follow (default: total, or the only scale)')
     .option('--score-column <col>', 'use an already scored column instead of -i')
     .option('--higher-is-better', 'with --score-column: higher scores are better')
@@ -67,11 +67,11 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
       const { renderTrajectoryFiles, renderTrajectoryJson } = await import('../report/trajectories.js');
       const { LEGACY_TRAJECTORIES } = await import('../pipeline/trajectories.js');
       if (opts.format !== 'csv' && opts.format !== 'json') throw usageError('BAD_FORMAT', `--format must be csv or json, not "${opts.format}"`);
-      if ((opts.instruments === undefined) === (opts.scoreColumn === undefined)) throw usageError('MEASURE_REQUIRED', 'give either -i <instrument> or --score-column <col>');
+      if (opts.instruments !== undefined && opts.scoreColumn !== undefined) throw usageError('MEASURE_REQUIRED', 'give either -i <instrument> or --score-column <col>, not both');
       if (opts.scoreColumn !== undefined && opts.higherIsBetter === opts.lowerIsBetter) throw usageError('DIRECTION_REQUIRED', 'with --score-column, say --higher-is-better or --lower-is-better');
-      if (opts.instruments !== undefined && opts.outcome) throw usageError('OUTCOME_FROM_INSTRUMENT', 'with -i, the expected treatment response is fitted when the instrument is an outcome measure ("construct": "outcome" in its definition); --outcome is for --score-column');
-      if (opts.instruments !== undefined && opts.ruptures) throw usageError('RUPTURES_FROM_INSTRUMENT', 'with -i, ruptures are looked for when the instrument is an alliance measure ("construct": "alliance" in its definition); --ruptures is for --score-column');
-      if (opts.instruments !== undefined && (opts.higherIsBetter || opts.lowerIsBetter)) throw usageError('DIRECTION_FROM_INSTRUMENT', 'with -i, the direction comes from the instrument definition (higherIsBetter)');
+      if (opts.scoreColumn === undefined && opts.outcome) throw usageError('OUTCOME_FROM_INSTRUMENT', 'with -i, the expected treatment response is fitted when the instrument is an outcome measure ("construct": "outcome" in its definition); --outcome is for --score-column');
+      if (opts.scoreColumn === undefined && opts.ruptures) throw usageError('RUPTURES_FROM_INSTRUMENT', 'with -i, ruptures are looked for when the instrument is an alliance measure ("construct": "alliance" in its definition); --ruptures is for --score-column');
+      if (opts.scoreColumn === undefined && (opts.higherIsBetter || opts.lowerIsBetter)) throw usageError('DIRECTION_FROM_INSTRUMENT', 'with -i, the direction comes from the instrument definition (higherIsBetter)');
       if (opts.format === 'csv' && opts.output === undefined) throw usageError('OUTPUT_REQUIRED', 'trajectories writes several files: give -o <dir>, or --format json for standard output');
       if (opts.format === 'csv' && opts.output === '-') throw usageError('OUTPUT_FOLDER_REQUIRED', 'with --format csv, trajectories writes several files: -o needs a folder, not - (standard output)', 'give a folder, e.g. -o out, or use --format json -o - for one JSON document on standard output');
       const trajectory = parseTrajectoryOptions(opts);
@@ -80,11 +80,15 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
       const escape = opts.escapeFormulas !== false;
       const digits = parseDigits(opts.digits);
       let instrument;
-      if (opts.instruments !== undefined) {
-        const loaded = await loadInstruments(opts.instruments);
-        if (loaded.length !== 1) throw usageError('ONE_INSTRUMENT', 'trajectories follows one instrument at a time: give one id to -i');
-        instrument = loaded[0]!;
-        warnProvisional(ctx, loaded);
+      let stdin = ctx.stdin;
+      if (opts.scoreColumn === undefined) {
+        // -i, or the bundled instrument whose item columns the file has.
+        const chosen = await chooseInstruments(opts.instruments, file, ctx.stdin, read, 'trajectories');
+        if (chosen.detected) ctx.say(chosen.detected);
+        if (chosen.instruments.length !== 1) throw usageError('ONE_INSTRUMENT', 'trajectories follows one instrument at a time: give one id to -i');
+        instrument = chosen.instruments[0]!;
+        stdin = chosen.stdin;
+        warnProvisional(ctx, chosen.instruments);
       }
       const map = opts.map === undefined || !instrument ? undefined : await readColumnMap(opts.map, [instrument]);
       const expected = opts.expected === undefined ? undefined : await readExpectedModels(opts.expected);
@@ -106,7 +110,7 @@ export function registerTrajectoriesCommand(program: Command, ctx: CliContext, s
           read,
           outputs: [...(opts.format === 'json' ? [{ option: '-o', path: opts.output ?? '-' }] : []), { option: '--save-expected', path: opts.saveExpected }],
         },
-        ctx.stdin,
+        stdin,
       ).catch(async (err: unknown) => {
         await folder?.abort();
         throw err;

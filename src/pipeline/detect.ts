@@ -74,8 +74,11 @@ export async function chooseInstruments(ids: string | undefined, file: string, s
       const key = m.l.instrument.items.map((i) => headerKey(i.column)).sort().join(',');
       groups.set(key, [...(groups.get(key) ?? []), m.l.instrument.id]);
     }
-    const pick = [...groups.values()].map((g) => g[0]!).join(',');
-    throw usageError('INSTRUMENTS_AMBIGUOUS', `no -i given, and the file's columns fit ${matches.length} bundled instruments: ${[...groups.values()].map((g) => g.join(' or ')).join('; ')}`, `choose with -i, e.g. rapport ${command}${shown} -i ${pick}`);
+    const firsts = [...groups.values()].map((g) => g[0]!);
+    const hint = command === 'trajectories'
+      ? `trajectories follows one instrument: choose with -i, e.g. rapport trajectories${shown} -i ${firsts[0]} (or -i ${firsts.slice(1).join(', or -i ')})`
+      : `choose with -i, e.g. rapport ${command}${shown} -i ${firsts.join(',')}`;
+    throw usageError('INSTRUMENTS_AMBIGUOUS', `no -i given, and the file's columns fit ${matches.length} bundled instruments: ${[...groups.values()].map((g) => g.join(' or ')).join('; ')}`, hint);
   }
   const closest = scored.filter((s) => s.found > 0).sort((a, b) => b.found / b.of - a.found / a.of).slice(0, 3);
   throw inputError('INSTRUMENTS_NOT_FOUND', 'no -i given, and no bundled instrument has all its item columns in the file', {

@@ -140,6 +140,16 @@ describe('no -i: the instrument is found from the columns', () => {
     expect(r.stdout).toBe(withI.stdout);
   });
 
+  it('trajectories too: one match is followed; several name one -i each', async () => {
+    const text = readFileSync('fixtures/sample/sessions.csv', 'utf8').split('\n').map((l) => [...l.split(',').slice(0, 4), ...l.split(',').slice(16)].join(',')).join('\n');
+    const one = await runCli(['trajectories', '-', '--format', 'json'], { stdin: text });
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toMatch(/using -i ors/);
+    const two = await runCli(['trajectories', 'fixtures/sample/sessions.csv', '--format', 'json']);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(/trajectories follows one instrument: choose with -i, e\.g\. rapport trajectories fixtures\/sample\/sessions\.csv -i ors \(or -i wai-sr\)/);
+  });
+
   it('several are listed with the command to choose; none is an error naming the closest', async () => {
     const several = await runCli(['reliability', 'fixtures/sample/sessions.csv']);
     expect(several.code).toBe(2);
