@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { RapportError, usageError } from '../errors.js';
 import { processExists, sweepStale, track } from './cleanup.js';
@@ -147,29 +147,92 @@ async function foreignEntries(dir: string, legacy: OwnedFolderOptions['legacy'])
   return foreign;
 }
 
-async function takeLock(lock: string, path: string): Promise<() => Promise<void>> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
-      const untrack = track(lock);
-      return async () => {
-        await rm(lock, { force: true });
-        untrack();
-      };
-    } catch (err) {
-      if (errnoOf(err) !== 'EEXIST') throw writeFailure(err, path, 'create');
-      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (processExists(pid)) {
-        throw new RapportError('environment', 'OUTPUT_BUSY', `${path} is being written by another rapport run (process ${pid})`, {
-          location: { file: path },
-          hint: 'wait for that run to finish, or choose another -o folder',
-        });
-      }
-      // Left by a run that was killed: taken over.
-      await unlink(lock).catch(() => undefined);
-    }
+const busy = (path: string, pid?: number): RapportError =>
+  new RapportError('environment', 'OUTPUT_BUSY', `${path} is being written by another rapport run${pid ? ` (process ${pid})` : ''}`, {
+    location: { file: path },
+    hint: 'wait for that run to finish, or choose another -o folder',
+  });
+
+/** A lock file whose content names no process, younger than this, is taken to be in use. */
+const UNREADABLE_LOCK_MS = 60_000;
+
+const pidIn = (text: string): number => (/^\d+\n?$/.test(text) ? Number(text.trim()) : NaN);
+
+/** Links `from` to `to`, failing with EEXIST when `to` exists; on a file system without hard links
+ * (FAT, some network shares), creates `to` exclusively and writes the same content, for which the
+ * young-and-unreadable rule below covers the moment it is empty. */
+async function linkOrWrite(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP', 'EXDEV'].includes(errnoOf(err) ?? '')) throw err;
+    await writeFile(to, await readFile(from), { flag: 'wx' });
   }
-  throw new RapportError('environment', 'OUTPUT_BUSY', `${path} is being written by another rapport run`, { location: { file: path }, hint: 'wait for that run to finish, or choose another -o folder' });
+}
+
+/**
+ * Takes the folder's lock: a file holding this run's pid. It appears whole, never empty: the pid is
+ * written to a private file first and linked to the lock's name, which fails when the lock exists.
+ * A lock whose process has ended is moved aside (one run wins that rename) and taken over; a run
+ * that finds it moved away a live lock instead puts it back and is refused.
+ */
+async function takeLock(lock: string, path: string): Promise<() => Promise<void>> {
+  const mine = `${lock}-${process.pid}-${Date.now()}`;
+  const untrackMine = track(mine);
+  try {
+    await writeFile(mine, `${process.pid}\n`, { flag: 'wx' });
+  } catch (err) {
+    untrackMine();
+    throw writeFailure(err, path, 'create');
+  }
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await linkOrWrite(mine, lock);
+        const untrack = track(lock);
+        return async () => {
+          await rm(lock, { force: true });
+          untrack();
+        };
+      } catch (err) {
+        if (errnoOf(err) !== 'EEXIST') throw writeFailure(err, path, 'create');
+      }
+      const held = await readFile(lock, 'utf8').catch(() => undefined);
+      if (held === undefined) continue; // released meanwhile
+      const pid = pidIn(held);
+      if (Number.isNaN(pid)) {
+        // Not a lock this version writes (or one being written by an older one): in use while young.
+        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        if (age < UNREADABLE_LOCK_MS) throw busy(path);
+      } else if (processExists(pid)) {
+        throw busy(path, pid);
+      }
+      // Left by a run that was killed: moved aside, then taken over.
+      const aside = `${lock}-${process.pid}-stale`;
+      const untrackAside = track(aside);
+      try {
+        await rename(lock, aside);
+      } catch {
+        untrackAside();
+        continue; // another run moved it first
+      }
+      const moved = await readFile(aside, 'utf8').catch(() => '');
+      const movedPid = pidIn(moved);
+      if (moved !== held && processExists(movedPid)) {
+        // Between our read and our rename another run took the lock over: give it back.
+        await linkOrWrite(aside, lock).catch(() => undefined);
+        await rm(aside, { force: true });
+        untrackAside();
+        throw busy(path, movedPid);
+      }
+      await rm(aside, { force: true });
+      untrackAside();
+    }
+    throw busy(path);
+  } finally {
+    await rm(mine, { force: true });
+    untrackMine();
+  }
 }
 
 export async function openOwnedFolder(path: string, opts: OwnedFolderOptions): Promise<OwnedFolder> {
@@ -195,6 +258,7 @@ export async function openOwnedFolder(path: string, opts: OwnedFolderOptions): P
   let work: string | undefined;
   let untrackWork = () => {};
   try {
+    await sweepStale(parent, `.${name}.lock-`);
     await sweepStale(parent, `.${name}.tmp-`);
     await sweepStale(parent, `.${name}.old-`);
     const existing = await stat(target).catch(() => undefined);

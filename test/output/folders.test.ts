@@ -4,7 +4,7 @@
  * name, keep the folder's mode, put one run's files in place whole, and let one run at a time write
  * a folder.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -141,6 +141,19 @@ describe('one run at a time per folder', () => {
     }
     runs[winner]!.child.stdin!.end(readFileSync(SAMPLE));
     expect(await runs[winner]!.exited, runs[winner]!.err()).toBe(0);
+    expect(listDir(parent)).toEqual(['weekly']);
+  });
+  it('a lock being created (still empty) turns a run away; one left empty long ago is taken over', async () => {
+    const parent = tempDir();
+    const lock = join(parent, '.weekly.lock');
+    writeFileSync(lock, '');
+    const young = await runCli(['report', SAMPLE, '-i', 'ors', '-o', join(parent, 'weekly')]);
+    expect(young.code, young.stderr).toBe(3);
+    expect(young.stderr).toContain('[OUTPUT_BUSY]');
+    const past = new Date(Date.now() - 5 * 60_000);
+    utimesSync(lock, past, past);
+    const old = await runCli(['report', SAMPLE, '-i', 'ors', '-o', join(parent, 'weekly')]);
+    expect(old.code, old.stderr).toBe(0);
     expect(listDir(parent)).toEqual(['weekly']);
   });
   it('a lock left by a killed run is taken over', async () => {
