@@ -52,7 +52,12 @@ export function twoLevelStats(k: number, sums: Float64Array, counts: ArrayLike<n
     const n = counts[j]!;
     N += n;
     inverseSizes += 1 / n;
-    for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) between[a * k + b]! += (sums[j * k + a]! * sums[j * k + b]!) / n;
+    const base = j * k;
+    for (let a = 0; a < k; a++) {
+      const sa = sums[base + a]! / n;
+      const row = a * k;
+      for (let b = 0; b <= a; b++) between[row + b]! += sa * sums[base + b]!;
+    }
     let list = bySize.get(n);
     if (!list) bySize.set(n, (list = []));
     list.push(j);
@@ -61,19 +66,23 @@ export function twoLevelStats(k: number, sums: Float64Array, counts: ArrayLike<n
     const [i, l] = a >= b ? [a, b] : [b, a];
     return (cross[i * k + l]! - between[i * k + l]!) / (N - J);
   }));
+  const centred = new Float64Array(k);
+  const acc = new Float64Array(k * k);
   const sizes = [...bySize.entries()].sort((x, y) => x[0] - y[0]).map(([size, members]) => {
     const count = members.length;
-    const mean = new Array<number>(k).fill(0);
+    const mean = new Float64Array(k);
     for (const j of members) for (let a = 0; a < k; a++) mean[a]! += sums[j * k + a]! / size / count;
-    const cov: M = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    acc.fill(0);
     for (const j of members) {
+      for (let a = 0; a < k; a++) centred[a] = sums[j * k + a]! / size - mean[a]!;
       for (let a = 0; a < k; a++) {
-        const da = sums[j * k + a]! / size - mean[a]!;
-        for (let b = 0; b <= a; b++) cov[a]![b]! += (da * (sums[j * k + b]! / size - mean[b]!)) / count;
+        const da = centred[a]!;
+        const row = a * k;
+        for (let b = 0; b <= a; b++) acc[row + b]! += da * centred[b]!;
       }
     }
-    for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) cov[b]![a] = cov[a]![b]!;
-    return { size, count, mean: mean.map((m, a) => m + shift[a]!), cov };
+    const cov: M = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => (b <= a ? acc[a * k + b]! : acc[b * k + a]!) / count));
+    return { size, count, mean: Array.from(mean, (m, a) => m + shift[a]!), cov };
   });
   return { k, rows: N, clusters: J, withinCov, sizes, harmonicSize: J / inverseSizes };
 }
@@ -228,7 +237,7 @@ function emSaturated(stats: TwoLevelStats, sw0: M, sb0: M, mu0: number[]): { sw:
  * The expected Hessian (Fisher information, over N) of the objective in vech(Σ_W), vech(Σ_B):
  * Σ_d J_d tr(V_d⁻¹ ∂V_d V_d⁻¹ ∂V_d) + (N − J) tr(Σ_W⁻¹ ∂Σ_W Σ_W⁻¹ ∂Σ_W), with ∂V_d = ∂Σ_W + n_d ∂Σ_B.
  */
-function saturatedInformation(stats: TwoLevelStats, idx: Array<[number, number]>, sw: M, sb: M): Float64Array | undefined {
+export function saturatedInformation(stats: TwoLevelStats, idx: Array<[number, number]>, sw: M, sb: M): Float64Array | undefined {
   const p = idx.length;
   const n = 2 * p;
   const { rows: N, clusters: J } = stats;
@@ -345,6 +354,171 @@ function flatInverse(L: Float64Array, n: number): M {
   return out;
 }
 
+/** Solves with the expected information frozen at one point: H⁻¹g, and H⁻¹ itself (BFGS's start). */
+export interface InformationSolver {
+  solve(g: readonly number[]): number[];
+  inverse(): M | undefined;
+}
+
+/** A solver from the information as a dense matrix: its Cholesky factor. */
+export function denseSolver(info: M | Float64Array, n: number): InformationSolver | undefined {
+  const L = flatCholesky(info instanceof Float64Array ? info : Float64Array.from(info.flat()), n);
+  if (!L) return undefined;
+  return { solve: (g) => flatSolve(L, n, g), inverse: () => flatInverse(L, n) };
+}
+
+/** a b for k × k row-major matrices, into `out`. */
+function mulInto(a: Float64Array, b: Float64Array, k: number, out: Float64Array): Float64Array {
+  out.fill(0);
+  for (let i = 0; i < k; i++) {
+    const ri = i * k;
+    for (let m = 0; m < k; m++) {
+      const v = a[ri + m]!;
+      if (v === 0) continue;
+      const rm = m * k;
+      for (let j = 0; j < k; j++) out[ri + j]! += v * b[rm + j]!;
+    }
+  }
+  return out;
+}
+
+const flatOf = (m: M): Float64Array => Float64Array.from(m.flat());
+
+/**
+ * The saturated model's expected information as an operator, never formed: on a pair of symmetric
+ * matrices (X_W, X_B) it gives Σ_d (J_d/N) V_d⁻¹U_dV_d⁻¹ · (1, n_d) + ((N − J)/N) Σ_W⁻¹X_WΣ_W⁻¹ · (1, 0),
+ * U_d = X_W + n_d X_B: the derivative of the gradient (∂/∂Σ_W, ∂/∂Σ_B) along (X_W, X_B), O(k³) per
+ * cluster size where the matrix has (k(k+1))² entries and its factor costs (k(k+1))³/3. H⁻¹g comes
+ * from conjugate gradients, preconditioned by the exact inverse of the information of a design with
+ * one cluster size n̄ = Σ J_d n_d² / Σ J_d n_d (the same operator with every V_d = V̄, which is exact
+ * when every cluster has the same size): with a, b, c = Σ_d J_d (1, n_d, n_d²)/N, α = (N − J)/N and
+ * β = a − b²/c, X_W solves α Σ_W⁻¹X_WΣ_W⁻¹ + β V̄⁻¹X_WV̄⁻¹ = G_W − (b/c)G_B, which in the basis T
+ * that makes T′Σ_W⁻¹T = I and T′V̄⁻¹T = Λ is Y_ij = (T′RT)_ij / (α + βλ_iλ_j), X_W = TYT′; and
+ * X_B = (V̄G_BV̄ − bX_W)/c (Shewchuk, 1994, "An introduction to the conjugate gradient method without
+ * the agonizing pain", §12, for preconditioned CG).
+ */
+export function saturatedSolver(stats: TwoLevelStats, idx: Array<[number, number]>, sw: M, sb: M): InformationSolver | undefined {
+  const { k, rows: N, clusters: J } = stats;
+  const kk = k * k;
+  const parts: Array<{ inv: Float64Array; wW: number; wB: number; size: number }> = [];
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  for (const d of stats.sizes) {
+    const ch = cholesky(sw.map((row, x) => row.map((v, y) => v + d.size * sb[x]![y]!)));
+    if (!ch.positiveDefinite) return undefined;
+    const w = d.count / N;
+    parts.push({ inv: flatOf(choleskyInverse(ch.l)), wW: w, wB: w * d.size, size: d.size });
+    a += w;
+    b += w * d.size;
+    c += w * d.size * d.size;
+  }
+  const alpha = (N - J) / N;
+  if (alpha > 0) {
+    const ch = cholesky(sw);
+    if (!ch.positiveDefinite) return undefined;
+    parts.push({ inv: flatOf(choleskyInverse(ch.l)), wW: alpha, wB: 0, size: 0 });
+  }
+  const beta = Math.max(0, a - (b * b) / c);
+  const nBar = c / b;
+  const vBar = sw.map((row, x) => row.map((v, y) => v + nBar * sb[x]![y]!));
+  const vBarChol = cholesky(vBar);
+  const swChol = cholesky(sw);
+  if (!vBarChol.positiveDefinite || !swChol.positiveDefinite) return undefined;
+  // T = C Q with Σ_W = CC′ and C′V̄⁻¹C = QΛQ′.
+  const C = new Matrix(swChol.l);
+  const mInner = C.transpose().mmul(new Matrix(choleskyInverse(vBarChol.l))).mmul(C);
+  const eig = new EigenvalueDecomposition(mInner.add(mInner.transpose()).div(2), { assumeSymmetric: true });
+  const lambda = eig.realEigenvalues;
+  const T = flatOf(C.mmul(eig.eigenvectorMatrix).to2DArray());
+  const Tt = new Float64Array(kk);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) Tt[j * k + i] = T[i * k + j]!;
+  const denominators = new Float64Array(kk);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) denominators[i * k + j] = alpha + beta * lambda[i]! * lambda[j]!;
+  if (!denominators.every((v) => v > 0)) return undefined;
+  const vBarFlat = flatOf(vBar);
+  const t1 = new Float64Array(kk);
+  const t2 = new Float64Array(kk);
+  const u = new Float64Array(kk);
+
+  /** The operator on (X_W, X_B), stacked in one vector of 2k² entries. */
+  const apply = (x: Float64Array): Float64Array => {
+    const out = new Float64Array(2 * kk);
+    for (const part of parts) {
+      for (let i = 0; i < kk; i++) u[i] = x[i]! + part.size * x[kk + i]!;
+      mulInto(part.inv, u, k, t1);
+      mulInto(t1, part.inv, k, t2);
+      for (let i = 0; i < kk; i++) {
+        out[i]! += part.wW * t2[i]!;
+        out[kk + i]! += part.wB * t2[i]!;
+      }
+    }
+    return out;
+  };
+  /** The one-size inverse (the preconditioner). */
+  const precondition = (g: Float64Array): Float64Array => {
+    const out = new Float64Array(2 * kk);
+    for (let i = 0; i < kk; i++) u[i] = g[i]! - (b / c) * g[kk + i]!;
+    mulInto(mulInto(Tt, u, k, t1), T, k, t2);
+    for (let i = 0; i < kk; i++) t2[i] = t2[i]! / denominators[i]!;
+    mulInto(mulInto(T, t2, k, t1), Tt, k, u);
+    for (let i = 0; i < kk; i++) out[i] = u[i]!;
+    for (let i = 0; i < kk; i++) t2[i] = g[kk + i]!;
+    mulInto(mulInto(vBarFlat, t2, k, t1), vBarFlat, k, u);
+    for (let i = 0; i < kk; i++) out[kk + i] = (u[i]! - b * out[i]!) / c;
+    return out;
+  };
+  const dot = (x: Float64Array, y: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+    return s;
+  };
+  const p = idx.length;
+  const solve = (g: readonly number[]): number[] => {
+    // The gradient is taken in vech with off-diagonal entries counted twice; as a matrix, G_ab = g/2 there.
+    const rhs = new Float64Array(2 * kk);
+    idx.forEach(([r, s2], i) => {
+      for (let level = 0; level < 2; level++) {
+        const v = r === s2 ? g[level * p + i]! : g[level * p + i]! / 2;
+        rhs[level * kk + r * k + s2] = v;
+        rhs[level * kk + s2 * k + r] = v;
+      }
+    });
+    const x = new Float64Array(2 * kk);
+    const r = rhs.slice();
+    let z = precondition(r);
+    let dir = z.slice();
+    let rz = dot(r, z);
+    const stop = 1e-26 * dot(rhs, rhs);
+    for (let it = 0; it < 200 && dot(r, r) > stop; it++) {
+      const q = apply(dir);
+      const step = rz / dot(dir, q);
+      if (!Number.isFinite(step)) break;
+      for (let i = 0; i < x.length; i++) {
+        x[i]! += step * dir[i]!;
+        r[i]! -= step * q[i]!;
+      }
+      z = precondition(r);
+      const next = dot(r, z);
+      const scale = next / rz;
+      rz = next;
+      for (let i = 0; i < dir.length; i++) dir[i] = z[i]! + scale * dir[i]!;
+    }
+    const out = new Array<number>(2 * p);
+    idx.forEach(([r2, s2], i) => {
+      out[i] = x[r2 * k + s2]!;
+      out[p + i] = x[kk + r2 * k + s2]!;
+    });
+    return out;
+  };
+  // BFGS's start, when scoring stops short: the information itself, formed and inverted only then.
+  const inverse = (): M | undefined => {
+    const info = saturatedInformation(stats, idx, sw, sb);
+    return info && denseSolver(info, 2 * p)?.inverse();
+  };
+  return { solve, inverse };
+}
+
 /**
  * Fisher scoring for the saturated model: θ ← θ − H⁻¹g, with H the expected Hessian of the
  * objective, Σ_d J_d tr(V_d⁻¹ ∂V_d V_d⁻¹ ∂V_d) + (N − J) tr(Σ_W⁻¹ ∂Σ_W Σ_W⁻¹ ∂Σ_W) (over N), steps
@@ -352,14 +526,14 @@ function flatInverse(L: Float64Array, n: number): M {
  * (a V_d singular where few clusters share a size), which draws quasi-Newton steps that learn the
  * observed curvature; scoring goes to the stationary point lavaan reports.
  */
-function scoring(fg: (x: readonly number[]) => { value: number; gradient: number[] }, start: number[], information: (x: readonly number[]) => M | Float64Array | undefined) {
+function scoring(fg: (x: readonly number[]) => { value: number; gradient: number[] }, start: number[], information: (x: readonly number[]) => InformationSolver | undefined) {
   let x = start;
   let cur = fg(x);
   let iterations = 0;
   let evaluations = 1;
   let stalled = 0;
   const maxAbs = (g: number[]) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  let factor: Float64Array | undefined;
+  let factor: InformationSolver | undefined;
   // Until the largest gradient is below 1e-4; then on only while each step cuts it tenfold (scoring
   // converges fast where expected and observed information agree), to 1e-10 (no BFGS needed then).
   let last = Number.POSITIVE_INFINITY;
@@ -373,15 +547,12 @@ function scoring(fg: (x: readonly number[]) => { value: number; gradient: number
     const refactor = factor === undefined || g > 0.1 * last;
     last = g;
     iterations++;
-    const n = x.length;
     if (refactor) {
-      const info = information(x);
-      if (!info) break;
-      const L = flatCholesky(info instanceof Float64Array ? info : Float64Array.from(info.flat()), n);
-      if (!L) break;
-      factor = L;
+      const solver = information(x);
+      if (!solver) break;
+      factor = solver;
     }
-    const step = flatSolve(factor!, n, cur.gradient).map((v) => -v);
+    const step = factor!.solve(cur.gradient).map((v) => -v);
     let a = 1;
     let next: ReturnType<typeof fg> | undefined;
     let xn = x;
@@ -400,8 +571,7 @@ function scoring(fg: (x: readonly number[]) => { value: number; gradient: number
     if (progress <= 1e-15 * Math.abs(cur.value) && ++stalled >= 3) break;
   }
   const maxGradient = maxAbs(cur.gradient);
-  const n = x.length;
-  return { x, value: cur.value, maxGradient, iterations, evaluations, inverseHessian: () => factor && flatInverse(factor, n) };
+  return { x, value: cur.value, maxGradient, iterations, evaluations, inverseHessian: () => factor?.inverse() };
 }
 
 export interface SaturatedFit {
@@ -414,7 +584,7 @@ export interface SaturatedFit {
   maxGradient: number;
 }
 
-const vechIndex = (k: number): Array<[number, number]> => {
+export const vechIndex = (k: number): Array<[number, number]> => {
   const out: Array<[number, number]> = [];
   for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) out.push([a, b]);
   return out;
@@ -448,7 +618,7 @@ export function fitSaturated(stats: TwoLevelStats): SaturatedFit {
     const grad = (d: M) => idx.map(([a, b]) => (a === b ? d[a]![a]! : 2 * d[a]![b]!));
     return { value: r.value, gradient: [...grad(r.dW), ...grad(r.dB)] };
   };
-  const scored = scoring(fg, [...idx.map(([a, b]) => warm.sw[a]![b]!), ...idx.map(([a, b]) => warm.sb[a]![b]!)], (x) => saturatedInformation(stats, idx, unpack(x, 0), unpack(x, p)));
+  const scored = scoring(fg, [...idx.map(([a, b]) => warm.sw[a]![b]!), ...idx.map(([a, b]) => warm.sb[a]![b]!)], (x) => saturatedSolver(stats, idx, unpack(x, 0), unpack(x, p)));
   // Then BFGS from there, starting from scoring's inverse Hessian: scoring converges linearly, BFGS superlinearly in the basin scoring found.
   const done = scored.maxGradient <= 1e-10;
   const h0 = done ? undefined : scored.inverseHessian();
@@ -580,7 +750,10 @@ export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: 
     return { value: r.value, gradient: [...grad(w, r.dW), ...grad(b, r.dB)] };
   };
   // Fisher scoring first (the expected information of the one-factor parameters), then BFGS.
-  const information = (x: readonly number[]): M | undefined => oneFactorInformation(stats, unpack(x, 0), unpack(x, size));
+  const information = (x: readonly number[]): InformationSolver | undefined => {
+    const info = oneFactorInformation(stats, unpack(x, 0), unpack(x, size));
+    return info && denseSolver(info, 2 * size);
+  };
   // Starts, in order, until a fit converges (the best of them otherwise): lavaan's "simple" start
   // (every λ = 1, θ half the diagonal, ψ = 0.05), the leading eigenvector of each level's saturated
   // Σ, and the simple start with a negative between-level ψ (a Heywood solution lies across ψ = 0,
