@@ -4,19 +4,14 @@
  * step from the information formed entry by entry and factored (saturatedInformation).
  */
 import { describe, expect, it } from 'vitest';
-import { denseSolver, saturatedInformation, saturatedSolver, twoLevelStats, vechIndex } from '../../src/stats/twolevel.js';
+import { seededRng } from '../../src/stats/random.js';
+import { denseSolver, saturatedInformation, saturatedSolver, smallestEigenvalue, twoLevelStats, vechIndex } from '../../src/stats/twolevel.js';
 
-/** Seeded uniform numbers (mulberry32) and normals from them. */
+/** Seeded normals (Box–Muller on rapport's resampling generator). */
 function generator(seed: number) {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { uniform, normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()) };
+  const rng = seededRng(seed);
+  const uniform = () => (rng.index(4294967296) + 0.5) / 4294967296;
+  return { normal: () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) };
 }
 
 /** Clients with `sizes[j]` rows each: y = item mean + client effect (one factor) + noise. */
@@ -51,24 +46,25 @@ describe('the scoring step without forming the information', () => {
       const stats = statsOf(k, sizes, 11 + k);
       const idx = vechIndex(k);
       const p = idx.length;
-      // At the moment estimates, and at a Σ_B with a negative eigenvalue (as at Heywood solutions).
-      const sb = stats.sizes[0]!.cov.map((row, a) => row.map((v, b) => (a === b ? 0.1 * v : 0.03 * v)));
-      sb[0]![0] = -0.01 * stats.withinCov[0]![0]!;
-      for (const [sw, sbx] of [[stats.withinCov, sb]] as const) {
-        const info = saturatedInformation(stats, idx, dense(sw), dense(sbx))!;
-        const reference = denseSolver(info, 2 * p)!;
-        const solver = saturatedSolver(stats, idx, dense(sw), dense(sbx))!;
-        const g = generator(k);
-        const gradient = Array.from({ length: 2 * p }, () => g.normal());
-        const want = reference.solve(gradient);
-        const got = solver.solve(gradient);
-        const scale = Math.max(...want.map(Math.abs));
-        const worst = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
-        expect(worst / scale).toBeLessThan(1e-9);
-        // H applied to the step gives the gradient back.
-        const back = Array.from({ length: 2 * p }, (_, i) => got.reduce((t, v, j) => t + info[i * 2 * p + j]! * v, 0));
-        expect(Math.max(...back.map((v, i) => Math.abs(v - gradient[i]!)))).toBeLessThan(1e-8 * Math.max(...gradient.map(Math.abs)));
-      }
+      // Σ_B small and not positive semi-definite (as at Heywood solutions): a fiftieth of Σ_W's
+      // variances, and items 1 and 2 covarying more than they vary.
+      const sb = stats.withinCov.map((row, x) => row.map((v, y) => (x === y ? 0.02 * v : 0)));
+      sb[0]![1] = sb[1]![0] = 0.03 * Math.sqrt(stats.withinCov[0]![0]! * stats.withinCov[1]![1]!);
+      expect(smallestEigenvalue(sb)).toBeLessThan(0);
+      const info = saturatedInformation(stats, idx, dense(stats.withinCov), dense(sb));
+      expect(info).toBeDefined();
+      const reference = denseSolver(info!, 2 * p)!;
+      const solver = saturatedSolver(stats, idx, dense(stats.withinCov), dense(sb))!;
+      const g = generator(k);
+      const gradient = Array.from({ length: 2 * p }, () => g.normal());
+      const want = reference.solve(gradient);
+      const got = solver.solve(gradient);
+      const scale = Math.max(...want.map(Math.abs));
+      const worst = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
+      expect(worst / scale).toBeLessThan(1e-9);
+      // H applied to the step gives the gradient back.
+      const back = Array.from({ length: 2 * p }, (_, i) => got.reduce((t, v, j) => t + info![i * 2 * p + j]! * v, 0));
+      expect(Math.max(...back.map((v, i) => Math.abs(v - gradient[i]!)))).toBeLessThan(1e-8 * Math.max(...gradient.map(Math.abs)));
     });
   }
 });
