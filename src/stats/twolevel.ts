@@ -46,45 +46,73 @@ export function twoLevelStats(k: number, sums: Float64Array, counts: ArrayLike<n
   const J = counts.length;
   let N = 0;
   let inverseSizes = 0;
-  const between = new Float64Array(k * k);
   const bySize = new Map<number, number[]>();
   for (let j = 0; j < J; j++) {
     const n = counts[j]!;
     N += n;
     inverseSizes += 1 / n;
-    const base = j * k;
-    for (let a = 0; a < k; a++) {
-      const sa = sums[base + a]! / n;
-      const row = a * k;
-      for (let b = 0; b <= a; b++) between[row + b]! += sa * sums[base + b]!;
-    }
     let list = bySize.get(n);
     if (!list) bySize.set(n, (list = []));
     list.push(j);
   }
+  // Σ_j s_j s_j′ / n_j (lower triangle), the between-cluster cross-products.
+  const between = new Float64Array(k * k);
+  addOuterProducts(between, k, sums, counts, J);
   const withinCov: M = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => {
     const [i, l] = a >= b ? [a, b] : [b, a];
     return (cross[i * k + l]! - between[i * k + l]!) / (N - J);
   }));
-  const centred = new Float64Array(k);
   const acc = new Float64Array(k * k);
   const sizes = [...bySize.entries()].sort((x, y) => x[0] - y[0]).map(([size, members]) => {
     const count = members.length;
     const mean = new Float64Array(k);
     for (const j of members) for (let a = 0; a < k; a++) mean[a]! += sums[j * k + a]! / size / count;
+    // The cluster means of this size, centred (two passes, for accuracy), and their cross-products.
+    const centred = new Float64Array(count * k);
+    members.forEach((j, i) => {
+      for (let a = 0; a < k; a++) centred[i * k + a] = sums[j * k + a]! / size - mean[a]!;
+    });
     acc.fill(0);
-    for (const j of members) {
-      for (let a = 0; a < k; a++) centred[a] = sums[j * k + a]! / size - mean[a]!;
-      for (let a = 0; a < k; a++) {
-        const da = centred[a]!;
-        const row = a * k;
-        for (let b = 0; b <= a; b++) acc[row + b]! += da * centred[b]!;
-      }
-    }
+    addOuterProducts(acc, k, centred, new Int32Array(count).fill(1), count);
     const cov: M = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => (b <= a ? acc[a * k + b]! : acc[b * k + a]!) / count));
     return { size, count, mean: Array.from(mean, (m, a) => m + shift[a]!), cov };
   });
   return { k, rows: N, clusters: J, withinCov, sizes, harmonicSize: J / inverseSizes };
+}
+
+/**
+ * acc += Σ_i (v_i / d_i) v_i′ over the first m rows v_i of `rows` (m × k, row-major), lower triangle
+ * only: four rows at a time, so each entry of acc is loaded and stored once per four.
+ */
+function addOuterProducts(acc: Float64Array, k: number, rows: Float64Array, divisors: ArrayLike<number>, m: number): void {
+  let i = 0;
+  for (; i + 3 < m; i += 4) {
+    const r1 = i * k;
+    const r2 = r1 + k;
+    const r3 = r2 + k;
+    const r4 = r3 + k;
+    const d1 = divisors[i]!;
+    const d2 = divisors[i + 1]!;
+    const d3 = divisors[i + 2]!;
+    const d4 = divisors[i + 3]!;
+    for (let a = 0; a < k; a++) {
+      const s1 = rows[r1 + a]! / d1;
+      const s2 = rows[r2 + a]! / d2;
+      const s3 = rows[r3 + a]! / d3;
+      const s4 = rows[r4 + a]! / d4;
+      const row = a * k;
+      for (let b = 0; b <= a; b++) acc[row + b]! += s1 * rows[r1 + b]! + s2 * rows[r2 + b]! + (s3 * rows[r3 + b]! + s4 * rows[r4 + b]!);
+    }
+  }
+  for (; i < m; i++) {
+    const r = i * k;
+    const d = divisors[i]!;
+    for (let a = 0; a < k; a++) {
+      const s = rows[r + a]! / d;
+      const row = a * k;
+      for (let b = 0; b <= a; b++) acc[row + b]! += s * rows[r + b]!;
+    }
+  }
 }
 
 const zeros = (k: number): M => Array.from({ length: k }, () => new Array<number>(k).fill(0));
