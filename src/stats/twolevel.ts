@@ -384,7 +384,8 @@ function flatInverse(L: Float64Array, n: number): M {
 
 /** Solves with the expected information frozen at one point: H⁻¹g, and H⁻¹ itself (BFGS's start). */
 export interface InformationSolver {
-  solve(g: readonly number[]): number[];
+  /** H⁻¹g, or undefined when it cannot be had (the information is not numerically positive definite). */
+  solve(g: readonly number[]): number[] | undefined;
   inverse(): M | undefined;
 }
 
@@ -393,6 +394,17 @@ export function denseSolver(info: M | Float64Array, n: number): InformationSolve
   const L = flatCholesky(info instanceof Float64Array ? info : Float64Array.from(info.flat()), n);
   if (!L) return undefined;
   return { solve: (g) => flatSolve(L, n, g), inverse: () => flatInverse(L, n) };
+}
+
+/**
+ * Up to this many parameters (k ≤ 24 items) the saturated model's information is formed and
+ * factored (at most ~7·10⁷ operations, direct, for any conditioning); beyond, CG on the operator.
+ */
+const DENSE_PARAMETERS = 600;
+
+function denseInformation(stats: TwoLevelStats, idx: Array<[number, number]>, sw: M, sb: M): InformationSolver | undefined {
+  const info = saturatedInformation(stats, idx, sw, sb);
+  return info && denseSolver(info, 2 * idx.length);
 }
 
 /** a b for k × k row-major matrices, into `out`. */
@@ -502,7 +514,7 @@ export function saturatedSolver(stats: TwoLevelStats, idx: Array<[number, number
     return s;
   };
   const p = idx.length;
-  const solve = (g: readonly number[]): number[] => {
+  const solve = (g: readonly number[]): number[] | undefined => {
     // The gradient is taken in vech with off-diagonal entries counted twice; as a matrix, G_ab = g/2 there.
     const rhs = new Float64Array(2 * kk);
     idx.forEach(([r, s2], i) => {
@@ -518,7 +530,8 @@ export function saturatedSolver(stats: TwoLevelStats, idx: Array<[number, number
     let dir = z.slice();
     let rz = dot(r, z);
     const stop = 1e-26 * dot(rhs, rhs);
-    for (let it = 0; it < 200 && dot(r, r) > stop; it++) {
+    let it = 0;
+    for (; it < 200 && dot(r, r) > stop; it++) {
       const q = apply(dir);
       const step = rz / dot(dir, q);
       if (!Number.isFinite(step)) break;
@@ -532,6 +545,9 @@ export function saturatedSolver(stats: TwoLevelStats, idx: Array<[number, number
       rz = next;
       for (let i = 0; i < dir.length; i++) dir[i] = z[i]! + scale * dir[i]!;
     }
+    // Where the information is too ill-conditioned for CG to get the residual down (few clients
+    // of many sizes), the step comes from the information formed and factored.
+    if (!(dot(r, r) <= 1e-20 * dot(rhs, rhs))) return dense()?.solve(g);
     const out = new Array<number>(2 * p);
     idx.forEach(([r2, s2], i) => {
       out[i] = x[r2 * k + s2]!;
@@ -539,12 +555,17 @@ export function saturatedSolver(stats: TwoLevelStats, idx: Array<[number, number
     });
     return out;
   };
-  // BFGS's start, when scoring stops short: the information itself, formed and inverted only then.
-  const inverse = (): M | undefined => {
-    const info = saturatedInformation(stats, idx, sw, sb);
-    return info && denseSolver(info, 2 * p)?.inverse();
+  // The information formed and factored, once, only when needed: BFGS's start when scoring stops
+  // short, and the steps CG cannot make.
+  let factored: InformationSolver | undefined | null = null;
+  const dense = (): InformationSolver | undefined => {
+    if (factored === null) {
+      const info = saturatedInformation(stats, idx, sw, sb);
+      factored = info && denseSolver(info, 2 * p);
+    }
+    return factored;
   };
-  return { solve, inverse };
+  return { solve, inverse: () => dense()?.inverse() };
 }
 
 /**
@@ -580,7 +601,9 @@ function scoring(fg: (x: readonly number[]) => { value: number; gradient: number
       if (!solver) break;
       factor = solver;
     }
-    const step = factor!.solve(cur.gradient).map((v) => -v);
+    const solved = factor!.solve(cur.gradient);
+    if (!solved) break;
+    const step = solved.map((v) => -v);
     let a = 1;
     let next: ReturnType<typeof fg> | undefined;
     let xn = x;
@@ -646,7 +669,7 @@ export function fitSaturated(stats: TwoLevelStats): SaturatedFit {
     const grad = (d: M) => idx.map(([a, b]) => (a === b ? d[a]![a]! : 2 * d[a]![b]!));
     return { value: r.value, gradient: [...grad(r.dW), ...grad(r.dB)] };
   };
-  const scored = scoring(fg, [...idx.map(([a, b]) => warm.sw[a]![b]!), ...idx.map(([a, b]) => warm.sb[a]![b]!)], (x) => saturatedSolver(stats, idx, unpack(x, 0), unpack(x, p)));
+  const scored = scoring(fg, [...idx.map(([a, b]) => warm.sw[a]![b]!), ...idx.map(([a, b]) => warm.sb[a]![b]!)], (x) => (2 * p <= DENSE_PARAMETERS ? denseInformation(stats, idx, unpack(x, 0), unpack(x, p)) : saturatedSolver(stats, idx, unpack(x, 0), unpack(x, p))));
   // Then BFGS from there, starting from scoring's inverse Hessian: scoring converges linearly, BFGS superlinearly in the basin scoring found.
   const done = scored.maxGradient <= 1e-10;
   const h0 = done ? undefined : scored.inverseHessian();

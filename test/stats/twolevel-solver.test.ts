@@ -3,9 +3,10 @@
  * (conjugate gradients on the operator, src/stats/twolevel.ts saturatedSolver), against the same
  * step from the information formed entry by entry and factored (saturatedInformation).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../src/stats/random.js';
-import { denseSolver, saturatedInformation, saturatedSolver, smallestEigenvalue, twoLevelStats, vechIndex } from '../../src/stats/twolevel.js';
+import { denseSolver, saturatedInformation, saturatedSolver, smallestEigenvalue, type TwoLevelStats, twoLevelStats, vechIndex } from '../../src/stats/twolevel.js';
 
 /** Seeded normals (Box–Muller on rapport's resampling generator). */
 function generator(seed: number) {
@@ -57,8 +58,8 @@ describe('the scoring step without forming the information', () => {
       const solver = saturatedSolver(stats, idx, dense(stats.withinCov), dense(sb))!;
       const g = generator(k);
       const gradient = Array.from({ length: 2 * p }, () => g.normal());
-      const want = reference.solve(gradient);
-      const got = solver.solve(gradient);
+      const want = reference.solve(gradient)!;
+      const got = solver.solve(gradient)!;
       const scale = Math.max(...want.map(Math.abs));
       const worst = Math.max(...got.map((v, i) => Math.abs(v - want[i]!)));
       expect(worst / scale).toBeLessThan(1e-9);
@@ -67,4 +68,23 @@ describe('the scoring step without forming the information', () => {
       expect(Math.max(...back.map((v, i) => Math.abs(v - gradient[i]!)))).toBeLessThan(1e-8 * Math.max(...gradient.map(Math.abs)));
     });
   }
+  it('where CG cannot converge, the step comes from the factored information, or is refused when that is not positive definite', () => {
+    const { stats, sigmaWithin, sigmaBetween } = JSON.parse(readFileSync('fixtures/multilevel/ill-conditioned-step.json', 'utf8')) as { stats: TwoLevelStats; sigmaWithin: number[][]; sigmaBetween: number[][] };
+    const idx = vechIndex(stats.k);
+    const p = idx.length;
+    const g = generator(3);
+    const gradient = Array.from({ length: 2 * p }, () => g.normal());
+    // At this iterate (few clients of many sizes, Σ_B nearly of rank one) the information is not
+    // numerically positive definite: no step, where CG alone would give one with a residual 10³ × g.
+    const info = saturatedInformation(stats, idx, dense(sigmaWithin), dense(sigmaBetween))!;
+    expect(denseSolver(info, 2 * p)).toBeUndefined();
+    expect(saturatedSolver(stats, idx, dense(sigmaWithin), dense(sigmaBetween))!.solve(gradient)).toBeUndefined();
+    // A little of Σ_B taken off: positive definite, ill-conditioned; the step equals the factored one.
+    const shrunk = sigmaBetween.map((row) => row.map((v) => 0.5 * v));
+    const info2 = saturatedInformation(stats, idx, dense(sigmaWithin), shrunk)!;
+    const want = denseSolver(info2, 2 * p)!.solve(gradient)!;
+    const got = saturatedSolver(stats, idx, dense(sigmaWithin), shrunk)!.solve(gradient)!;
+    const scale = Math.max(...want.map(Math.abs));
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!))) / scale).toBeLessThan(1e-9);
+  });
 });
