@@ -10,7 +10,7 @@ import { RapportError, usageError } from '../errors.js';
 import type { LoadedInstrument } from '../instrument/types.js';
 import { resolveRoles } from '../input/presets.js';
 import type { ReadOptions } from '../input/table.js';
-import { openOwnedFolder } from '../output/folder.js';
+import { openOwnedFolder, type OwnedFolder } from '../output/folder.js';
 import { fileSink } from '../output/sink.js';
 import { renderHtmlDocument, renderMarkdownDocument } from '../report/document.js';
 import { createPseudonymizer } from '../report/pseudonym.js';
@@ -91,86 +91,15 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
   const folder = await openOwnedFolder(opts.outDir, { command: 'report', version: opts.version, input: opts.input, legacy: LEGACY_REPORT });
   try {
     const escape = opts.escapeFormulas !== false;
-    const { table, plans } = await openRun({ ...opts, outputs: [{ option: '--save-expected', path: opts.saveExpected }] }, io.stdin);
-    const name = table.name;
-    const instruments = opts.instruments.map((l) => l.instrument);
+    const { name, instruments, score, scoreProblems, reliability, measures, link, attention, dates } = await readAndAnalyse(opts, io, folder);
 
-    // The consumers: the rows' writer, the moments of every scale, a table per instrument followed.
-    const rowsSink = await fileSink(`${folder.dir}/scores.csv`);
-    const scoreProblems: string[][] = [];
-    const writer = new ScoreWriter(new ScoreRows(table.header, instruments, { json: false, copyRaw: table.dialect.format === 'csv' && table.dialect.delimiter === ',', escape, digits: opts.digits }), rowsSink, undefined, escape, (rows) => scoreProblems.push(...rows));
-    const reliabilityConsumer = new ReliabilityConsumer(plans, instruments.map((i) => i.scales), { byIndex: -1, listwise: opts.missing === 'listwise', keepRows: (opts.boot ?? 0) > 0 });
-    const followed: Array<{ k: number; scaleId: string; params: TrajectoryParams; m: number } | { k: number; skipped: string }> = [];
-    const specs: MeasureSpec[] = [];
-    plans.forEach((plan, k) => {
-      const inst = plan.instrument;
-      let scaleId: string;
-      try {
-        scaleId = chooseScale(inst.scales, opts.scale !== undefined && inst.scales.some((s) => s.id === opts.scale) ? opts.scale : undefined, inst.id).id;
-      } catch (err) {
-        if (err instanceof RapportError && err.code === 'SCALE_REQUIRED') {
-          followed.push({ k, skipped: `${inst.id} has no total scale; name one with --scale` });
-          return;
-        }
-        throw err;
-      }
-      // --rupture-method is for the alliance measures; the others are told only when none is one.
-      const params: TrajectoryParams = { ...opts, unusableReliability: 'omit', ...(inst.construct !== 'alliance' && instruments.some((i) => i.construct === 'alliance') ? { ruptureMethod: undefined } : {}) };
-      followed.push({ k, scaleId, params, m: specs.length });
-      specs.push({ plan, k, scale: scaleId, params });
-    });
-    const { consumer: trajectories, contexts } = trajectoryConsumer(table, specs, opts);
-    const transform = opts.pseudonymize ? pseudonymizer(opts, table.header, table.skipped, name) : undefined;
-
-    opts.onPhase?.('reading');
-    const clientIndex = specs.length > 0 ? trajectories.roles.client : table.header.findIndex((h) => h.trim().toLowerCase() === 'client_id');
-    const clusters = clientIndex >= 0 && opts.twoLevel !== false ? new ClusterConsumer(plans, reliabilityConsumer.layout, clientIndex, -1, (opts.boot ?? 0) > 0) : undefined;
-    await runPass(table, plans, [writer, ...(clusters ? [clusters] : []), reliabilityConsumer, ...(specs.length > 0 ? [trajectories] : [])], {
-      ...(transform ? { transform } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    });
-    await writer.finish();
-    await rowsSink.commit();
-    folder.record('scores.csv');
-    const score: ScoreSummary = { input: name, rows: writer.rows.rows, skipped: table.skipped, dialect: table.dialect, problems: writer.rows.problems, instruments: writer.rows.tallies };
-
-    opts.onPhase?.('analysing');
-    const reliability: ReliabilityReport = {
-      input: name,
-      rows: reliabilityConsumer.rows,
-      problems: reliabilityConsumer.problems,
-      problemCount: reliabilityConsumer.problemCount,
-      scales: await analyseCollected(reliabilityConsumer, plans, {
-        missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed, grouped: false,
-        ...(clusters ? { clusters: { consumer: clusters, column: table.header[clientIndex]! } } : {}),
-      }),
-      ...(clusters ? { client: table.header[clientIndex]!, rowsWithoutClient: clusters.rowsWithoutClient } : {}),
-    };
+    opts.onPhase?.('writing');
     await folder.writeFile('reliability.csv', renderRecordsCsv(reliability.scales.map((s) => scaleRecord(s)), scaleColumns(), opts.digits, escape));
     await folder.writeFile('items.csv', renderRecordsCsv(reliability.scales.flatMap((s) => itemRecords(s)), itemColumns(), opts.digits, escape));
-
-    const measures: MeasureTrajectories[] = followed.map((f) => {
-      const inst = plans[f.k]!.instrument;
-      if (!('m' in f)) return { instrument: inst, scaleId: inst.scales[0]!.id, skipped: f.skipped };
-      return { instrument: inst, scaleId: f.scaleId, report: analyseMeasure(trajectories, f.m, contexts[f.m]!, f.params) };
-    });
-
-    // Alliance → next-session outcome, within and between clients, when the file has both kinds of measure.
-    const alliance = followed.find((f) => 'm' in f && plans[f.k]!.instrument.construct === 'alliance');
-    const outcome = followed.find((f) => 'm' in f && plans[f.k]!.instrument.construct === 'outcome');
-    let link: ReportLink | undefined;
-    if (alliance && outcome && 'm' in alliance && 'm' in outcome) {
-      const label = (f: { k: number; scaleId: string }) => `${plans[f.k]!.instrument.id}/${f.scaleId}`;
-      const result = fitLink(linkPairs(trajectories.admins.buildSeries(alliance.m).series, trajectories.admins.buildSeries(outcome.m).series, false), { detrend: false, therapist: false });
-      link = { predictor: label(alliance), outcome: label(outcome), result };
-      if (!('failure' in result)) await folder.writeFile('link.csv', renderLinkCsv({ predictor: link.predictor, outcome: link.outcome, result }, opts.digits, escape));
-    }
-
-    const attention = attentionOf(trajectories, measures.flatMap((m) => (m.report ? [{ label: m.report.measure, report: m.report }] : [])), opts.inactiveDays);
+    if (link && !('failure' in link.result)) await folder.writeFile('link.csv', renderLinkCsv({ predictor: link.predictor, outcome: link.outcome, result: link.result }, opts.digits, escape));
     await folder.writeFile('attention.csv', renderRecordsCsv(attentionRows(attention), ATTENTION_COLUMNS, opts.digits, escape));
 
     // Tables across measures, with the measure in front.
-    opts.onPhase?.('writing');
     const done = measures.filter((m): m is MeasureTrajectories & { report: TrajectoryReport } => m.report !== undefined);
     const parts = (rows: (report: TrajectoryReport) => Array<Record<string, string | number | null>>) => done.map((m) => ({ lead: { instrument: m.instrument.id, scale: m.scaleId }, records: rows(m.report) }));
     await folder.writeFile('trajectories.csv', renderLedCsv(parts(trajectoryRows), ['instrument', 'scale', ...TRAJECTORY_COLUMNS, 'clinical_change'], opts.digits, escape));
@@ -199,7 +128,7 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
       {
         input: name, rows: score.rows, instruments, score, reliability, missing: opts.missing,
         measures, problems, pseudonymized: opts.pseudonymize, version: opts.version,
-        attention, dates: dateRange(trajectories), generatedAt: opts.generatedAt, ...(link ? { link } : {}),
+        attention, dates, generatedAt: opts.generatedAt, ...(link ? { link } : {}),
         ...(opts.inactiveDays === undefined ? {} : { inactiveDays: opts.inactiveDays }),
       },
       { byTherapist: opts.byTherapist === true },
@@ -219,6 +148,90 @@ export async function runReportJob(opts: ReportJobOptions, io: { stdin: Readable
     await folder.abort();
     throw err;
   }
+}
+
+/**
+ * The pass and the analyses: the input read once through every consumer (scores.csv is written on
+ * the way), then what each consumer gathered analysed. Only the results leave: the consumers, with
+ * their row-level tables (every administration, every item answer, every client's sums), are let go
+ * when this returns, before the tables and the report are rendered.
+ */
+async function readAndAnalyse(opts: ReportJobOptions, io: { stdin: Readable; stdout: Writable }, folder: OwnedFolder) {
+  const escape = opts.escapeFormulas !== false;
+  const { table, plans } = await openRun({ ...opts, outputs: [{ option: '--save-expected', path: opts.saveExpected }] }, io.stdin);
+  const name = table.name;
+  const instruments = opts.instruments.map((l) => l.instrument);
+
+  // The consumers: the rows' writer, the moments of every scale, a table per instrument followed.
+  const rowsSink = await fileSink(`${folder.dir}/scores.csv`);
+  const scoreProblems: string[][] = [];
+  const writer = new ScoreWriter(new ScoreRows(table.header, instruments, { json: false, copyRaw: table.dialect.format === 'csv' && table.dialect.delimiter === ',', escape, digits: opts.digits }), rowsSink, undefined, escape, (rows) => scoreProblems.push(...rows));
+  const reliabilityConsumer = new ReliabilityConsumer(plans, instruments.map((i) => i.scales), { byIndex: -1, listwise: opts.missing === 'listwise', keepRows: (opts.boot ?? 0) > 0 });
+  const followed: Array<{ k: number; scaleId: string; params: TrajectoryParams; m: number } | { k: number; skipped: string }> = [];
+  const specs: MeasureSpec[] = [];
+  plans.forEach((plan, k) => {
+    const inst = plan.instrument;
+    let scaleId: string;
+    try {
+      scaleId = chooseScale(inst.scales, opts.scale !== undefined && inst.scales.some((s) => s.id === opts.scale) ? opts.scale : undefined, inst.id).id;
+    } catch (err) {
+      if (err instanceof RapportError && err.code === 'SCALE_REQUIRED') {
+        followed.push({ k, skipped: `${inst.id} has no total scale; name one with --scale` });
+        return;
+      }
+      throw err;
+    }
+    // --rupture-method is for the alliance measures; the others are told only when none is one.
+    const params: TrajectoryParams = { ...opts, unusableReliability: 'omit', ...(inst.construct !== 'alliance' && instruments.some((i) => i.construct === 'alliance') ? { ruptureMethod: undefined } : {}) };
+    followed.push({ k, scaleId, params, m: specs.length });
+    specs.push({ plan, k, scale: scaleId, params });
+  });
+  const { consumer: trajectories, contexts } = trajectoryConsumer(table, specs, opts);
+  const transform = opts.pseudonymize ? pseudonymizer(opts, table.header, table.skipped, name) : undefined;
+
+  opts.onPhase?.('reading');
+  const clientIndex = specs.length > 0 ? trajectories.roles.client : table.header.findIndex((h) => h.trim().toLowerCase() === 'client_id');
+  const clusters = clientIndex >= 0 && opts.twoLevel !== false ? new ClusterConsumer(plans, reliabilityConsumer.layout, clientIndex, -1, (opts.boot ?? 0) > 0) : undefined;
+  await runPass(table, plans, [writer, ...(clusters ? [clusters] : []), reliabilityConsumer, ...(specs.length > 0 ? [trajectories] : [])], {
+    ...(transform ? { transform } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  await writer.finish();
+  await rowsSink.commit();
+  folder.record('scores.csv');
+  const score: ScoreSummary = { input: name, rows: writer.rows.rows, skipped: table.skipped, dialect: table.dialect, problems: writer.rows.problems, instruments: writer.rows.tallies };
+
+  opts.onPhase?.('analysing');
+  const reliability: ReliabilityReport = {
+    input: name,
+    rows: reliabilityConsumer.rows,
+    problems: reliabilityConsumer.problems,
+    problemCount: reliabilityConsumer.problemCount,
+    scales: await analyseCollected(reliabilityConsumer, plans, {
+      missing: opts.missing, ...(opts.boot === undefined ? {} : { boot: opts.boot }), seed: opts.seed, grouped: false,
+      ...(clusters ? { clusters: { consumer: clusters, column: table.header[clientIndex]! } } : {}),
+    }),
+    ...(clusters ? { client: table.header[clientIndex]!, rowsWithoutClient: clusters.rowsWithoutClient } : {}),
+  };
+
+  const measures: MeasureTrajectories[] = followed.map((f) => {
+    const inst = plans[f.k]!.instrument;
+    if (!('m' in f)) return { instrument: inst, scaleId: inst.scales[0]!.id, skipped: f.skipped };
+    return { instrument: inst, scaleId: f.scaleId, report: analyseMeasure(trajectories, f.m, contexts[f.m]!, f.params) };
+  });
+
+  // Alliance → next-session outcome, within and between clients, when the file has both kinds of measure.
+  const alliance = followed.find((f) => 'm' in f && plans[f.k]!.instrument.construct === 'alliance');
+  const outcome = followed.find((f) => 'm' in f && plans[f.k]!.instrument.construct === 'outcome');
+  let link: ReportLink | undefined;
+  if (alliance && outcome && 'm' in alliance && 'm' in outcome) {
+    const label = (f: { k: number; scaleId: string }) => `${plans[f.k]!.instrument.id}/${f.scaleId}`;
+    const result = fitLink(linkPairs(trajectories.admins.buildSeries(alliance.m).series, trajectories.admins.buildSeries(outcome.m).series, false), { detrend: false, therapist: false });
+    link = { predictor: label(alliance), outcome: label(outcome), result };
+  }
+
+  const attention = attentionOf(trajectories, measures.flatMap((m) => (m.report ? [{ label: m.report.measure, report: m.report }] : [])), opts.inactiveDays);
+  return { name, instruments, score, scoreProblems, reliability, measures, link, attention, dates: dateRange(trajectories) };
 }
 
 /** Client and therapist ids replaced by their codes in every row, before anything is scored or written. */

@@ -28,6 +28,14 @@ export class ClientSums {
     this.slotMap = sparse ? new Map() : undefined;
   }
 
+  /** Lets the sums go once the two-level statistics are taken from them. */
+  release(): void {
+    this.sums = new Float64Array(0);
+    this.counts = new Int32Array(0);
+    this.slotOf = new Int32Array(0);
+    this.slotMap?.clear();
+  }
+
   slot(client: number): number {
     let s: number | undefined;
     if (this.slotMap) s = this.slotMap.get(client);

@@ -50,6 +50,7 @@ export async function analyseCollected(
     const clusters = opts.clusters?.consumer;
     const sums = clusters?.sums[e.k]![e.l === undefined ? 0 : layout[e.k]!.indexOf(e.l)]![e.label === undefined ? 0 : clusters.groupIds.get(e.label) ?? -1];
     const multilevel = clusters ? multilevelReliability(moments[i]!.complete, sums) : undefined;
+    sums?.release();
     const nested = multilevel !== undefined && multilevel.rows > multilevel.clients;
     let result: ScaleReliability;
     if (fromRows) {

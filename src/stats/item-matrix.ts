@@ -13,60 +13,63 @@ export function itemMatrix(rows: number, cols: number, values?: Float64Array): I
 }
 
 /**
- * Rows of `cols` numbers appended one at a time, in one growing typed array. When every value is a
- * whole number 0–254 (a Likert scale), `small` keeps each in a byte (255 = missing): an eighth of
- * the memory, with the values unchanged.
+ * Rows of `cols` numbers appended one at a time, in chunks of CHUNK_ROWS rows (never copied as it
+ * grows, so holding a million rows needs no second copy on the way). When every value is a whole
+ * number 0–254 (a Likert scale), `small` keeps each in a byte (255 = missing): an eighth of the
+ * memory, with the values unchanged.
  */
 export class RowStore {
-  private data: Float64Array | Uint8Array;
+  private readonly chunks: Array<Float64Array | Uint8Array> = [];
   rows = 0;
   constructor(
     readonly cols: number,
     private readonly small = false,
-  ) {
-    const size = Math.max(1, cols) * 1024;
-    this.data = small ? new Uint8Array(size) : new Float64Array(size);
-  }
+  ) {}
   /** Whether values of a response scale fit the small store (whole numbers within 0–254). */
   static fitsSmall(scale: { min: number; max: number; continuous?: boolean }): boolean {
     return scale.continuous !== true && Number.isInteger(scale.min) && Number.isInteger(scale.max) && scale.min >= 0 && scale.max < 255;
   }
-  /** Room for one more row (the store doubles when full). */
-  private room(): void {
-    if ((this.rows + 1) * this.cols <= this.data.length) return;
-    const next = this.small ? new Uint8Array(this.data.length * 2) : new Float64Array(this.data.length * 2);
-    next.set(this.data);
-    this.data = next;
+  /** The chunk the next row goes in, and the row's offset in it. */
+  private room(): { data: Float64Array | Uint8Array; o: number } {
+    const within = this.rows & (CHUNK_ROWS - 1);
+    if (within === 0) {
+      // A first chunk sized to what has come so far, so a small table stays small.
+      const rows = this.rows === 0 ? 1024 : CHUNK_ROWS;
+      this.chunks.push(this.small ? new Uint8Array(rows * Math.max(1, this.cols)) : new Float64Array(rows * Math.max(1, this.cols)));
+    } else if (this.rows === 1024 && this.chunks.length === 1) {
+      const full = this.small ? new Uint8Array(CHUNK_ROWS * Math.max(1, this.cols)) : new Float64Array(CHUNK_ROWS * Math.max(1, this.cols));
+      full.set(this.chunks[0]!);
+      this.chunks[0] = full;
+    }
+    return { data: this.chunks[this.chunks.length - 1]!, o: within * this.cols };
   }
   /** Appends the row `row[offset + columns[j]]` (all of `row` from offset when columns is not given). */
   push(row: ArrayLike<number>, columns?: readonly number[], offset = 0): void {
     const k = this.cols;
-    this.room();
-    const o = this.rows * k;
+    const { data, o } = this.room();
     // One loop per kind of store, so that each writes one kind of array.
     if (this.small) {
-      const data = this.data as Uint8Array;
+      const bytes = data as Uint8Array;
       for (let j = 0; j < k; j++) {
         const v = row[offset + (columns ? columns[j]! : j)]!;
-        data[o + j] = v === v ? v : 255;
+        bytes[o + j] = v === v ? v : 255;
       }
     } else {
-      const data = this.data as Float64Array;
-      for (let j = 0; j < k; j++) data[o + j] = row[offset + (columns ? columns[j]! : j)]!;
+      const doubles = data as Float64Array;
+      for (let j = 0; j < k; j++) doubles[o + j] = row[offset + (columns ? columns[j]! : j)]!;
     }
     this.rows++;
   }
   /** push() for the scorer's item values (a Float64Array, item positions as an Int32Array): one kind of each array, so V8 keeps the loop monomorphic. */
   pushValues(values: Float64Array, columns: Int32Array, offset: number): void {
     const k = this.cols;
-    this.room();
-    const o = this.rows * k;
-    if (this.small) writeSmall(this.data as Uint8Array, o, values, columns, offset, k);
-    else writeLarge(this.data as Float64Array, o, values, columns, offset, k);
+    const { data, o } = this.room();
+    if (this.small) writeSmall(data as Uint8Array, o, values, columns, offset, k);
+    else writeLarge(data as Float64Array, o, values, columns, offset, k);
     this.rows++;
   }
   get(row: number, col: number): number {
-    const v = this.data[row * this.cols + col]!;
+    const v = this.chunks[Math.floor(row / CHUNK_ROWS)]![(row & (CHUNK_ROWS - 1)) * this.cols + col]!;
     return this.small && v === 255 ? Number.NaN : v;
   }
   /** Row i as numbers (NaN = missing). */
@@ -76,6 +79,9 @@ export class RowStore {
     return out;
   }
 }
+
+/** Rows per chunk of a RowStore (a power of two). */
+const CHUNK_ROWS = 1 << 16;
 
 function writeSmall(data: Uint8Array, o: number, values: Float64Array, columns: Int32Array, offset: number, k: number): void {
   for (let j = 0; j < k; j++) {
