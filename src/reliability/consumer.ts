@@ -81,7 +81,7 @@ export class ReliabilityConsumer {
     // grow while a batch's values lie in it (see prepare).
     if (kernel && this.tables && opts.byIndex < 0) for (const ts of this.tables) for (const t of ts) kernel.ensureGroup(t, 0);
     this.keepAll = opts.keepRows || opts.byIndex >= 0 || opts.listwise;
-    this.kept = plans.map((p, k) => (selected[k]!.length > 0 ? { store: new RowStore(p.columns.length, RowStore.fitsSmall(p.instrument.responseScale)), groups: [] } : undefined));
+    this.kept = plans.map((p, k) => (selected[k]!.length > 0 ? { store: new RowStore(p.columns.length, RowStore.kindFor(p.instrument.responseScale)), groups: [] } : undefined));
     this.firstValue = plans.map((p) => new Float64Array(p.columns.length).fill(Number.NaN));
     this.varied = plans.map((p) => new Uint8Array(p.columns.length));
   }

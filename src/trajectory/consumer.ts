@@ -107,7 +107,7 @@ export class TrajectoryConsumer {
   ) {
     this.admins = new AdminTable(sources.length);
     this.measures = sources.map((m) => ({
-      itemValues: new RowStore(m.scaleItems.length, m.plan !== undefined && RowStore.fitsSmall(m.plan.instrument.responseScale)),
+      itemValues: new RowStore(m.scaleItems.length, m.plan === undefined ? 'double' : RowStore.kindFor(m.plan.instrument.responseScale)),
       problems: [],
       critical: [],
     }));

@@ -38,8 +38,8 @@ export class AdminTable {
   private therapist = new Int32Array(1024);
   private session = new Float64Array(1024);
   private line = new Int32Array(1024);
-  /** The day number of each administration's date (NaN: none). */
-  private day = new Float64Array(1024);
+  /** The day number of each administration's date (NaN: none); made when the first date is set. */
+  private day: Float64Array | undefined;
   /** Each measure's score of every administration (NaN: none). */
   readonly scores: Float64Array[];
 
@@ -55,7 +55,7 @@ export class AdminTable {
     this.therapist = grown(this.therapist, size);
     this.session = grown(this.session, size);
     this.line = grown(this.line, size);
-    this.day = grown(this.day, size);
+    if (this.day) this.day = grown(this.day, size);
     for (let m = 0; m < this.scores.length; m++) this.scores[m] = grown(this.scores[m]!, size);
   }
 
@@ -74,7 +74,7 @@ export class AdminTable {
     this.therapist[i] = this.therapistIds.id(therapist);
     this.session[i] = session;
     this.line[i] = line;
-    this.day[i] = Number.NaN;
+    if (this.day) this.day[i] = Number.NaN;
     this.scores[0]![i] = score;
     for (let m = 1; m < this.scores.length; m++) this.scores[m]![i] = Number.NaN;
     return i;
@@ -94,20 +94,26 @@ export class AdminTable {
       list.push(i);
     }
     for (const list of byClient.values()) {
-      const days = [...new Set(list.map((i) => this.day[i]!))].sort((a, b) => a - b);
+      const days = [...new Set(list.map((i) => this.dayOf(i)))].sort((a, b) => a - b);
       const rank = new Map(days.map((d, r) => [d, r + 1]));
-      for (const i of list) this.session[i] = rank.get(this.day[i]!)!;
+      for (const i of list) this.session[i] = rank.get(this.dayOf(i))!;
     }
   }
 
   /** Sets administration i's date (a day number, src/input/dates.ts). */
   setDay(i: number, day: number): void {
+    if (!this.day) this.day = new Float64Array(this.client.length).fill(Number.NaN);
     this.day[i] = day;
+  }
+
+  private dayOf(i: number): number {
+    return this.day ? this.day[i]! : Number.NaN;
   }
 
   /** The latest day of any administration, or NaN when none has a date. */
   latestDay(): number {
     let latest = Number.NaN;
+    if (!this.day) return latest;
     for (let i = 0; i < this.length; i++) {
       const d = this.day[i]!;
       if (d === d && !(d <= latest)) latest = d;
@@ -118,6 +124,7 @@ export class AdminTable {
   /** The earliest day of any administration, or NaN when none has a date. */
   earliestDay(): number {
     let earliest = Number.NaN;
+    if (!this.day) return earliest;
     for (let i = 0; i < this.length; i++) {
       const d = this.day[i]!;
       if (d === d && !(d >= earliest)) earliest = d;
@@ -134,7 +141,7 @@ export class AdminTable {
     for (let i = 0; i < this.length; i++) {
       const name = this.clientIds.strings[this.client[i]!]!;
       const s = this.session[i]!;
-      const d = this.day[i]!;
+      const d = this.dayOf(i);
       const cur = out.get(name);
       if (!cur || s > cur.session) out.set(name, { session: s, day: d, admins: [i] });
       else if (s === cur.session) {
@@ -147,7 +154,7 @@ export class AdminTable {
 
   /** Administration i's session, line and date (NaN: none). */
   where(i: number): { session: number; line: number; day: number } {
-    return { session: this.session[i]!, line: this.line[i]!, day: this.day[i]! };
+    return { session: this.session[i]!, line: this.line[i]!, day: this.dayOf(i) };
   }
 
   /** Administration i as an object, with measure m's score. */

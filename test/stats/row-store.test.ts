@@ -1,13 +1,22 @@
 /** RowStore: rows appended one at a time come back as given, across its chunks, in both kinds of store. */
 import { describe, expect, it } from 'vitest';
-import { RowStore } from '../../src/stats/item-matrix.js';
+import { RowStore, type RowKind } from '../../src/stats/item-matrix.js';
 
 describe('RowStore', () => {
-  for (const small of [true, false]) {
-    it(`${small ? 'bytes' : 'doubles'}: 200,000 rows (past the first chunks) read back as written, missing as NaN`, () => {
+  it('keeps a 1–7 scale in half-bytes, 0–100 in bytes, a continuous or negative one in doubles', () => {
+    expect(RowStore.kindFor({ min: 1, max: 7 })).toBe('nibble');
+    expect(RowStore.kindFor({ min: 0, max: 14 })).toBe('nibble');
+    expect(RowStore.kindFor({ min: 0, max: 15 })).toBe('byte');
+    expect(RowStore.kindFor({ min: 0, max: 100 })).toBe('byte');
+    expect(RowStore.kindFor({ min: 0, max: 10, continuous: true })).toBe('double');
+    expect(RowStore.kindFor({ min: -3, max: 3 })).toBe('double');
+    expect(RowStore.kindFor({ min: 0, max: 1000 })).toBe('double');
+  });
+  for (const [kind, top] of [['nibble', 14], ['byte', 254], ['double', 1e6]] as Array<[RowKind, number]>) {
+    it(`${kind}: 200,000 rows (past the first chunks) read back as written, missing as NaN`, () => {
       const cols = 3;
-      const store = new RowStore(cols, small);
-      const value = (r: number, j: number) => ((r * 7 + j * 3) % 11 === 0 ? Number.NaN : (r + j) % 7);
+      const store = new RowStore(cols, kind);
+      const value = (r: number, j: number) => ((r * 7 + j * 3) % 11 === 0 ? Number.NaN : (r * 13 + j) % (top + 1));
       const values = new Float64Array(cols * 2);
       const at = Int32Array.from([1, 0, 2]);
       for (let r = 0; r < 200_000; r++) {
