@@ -669,7 +669,11 @@ export function fitSaturated(stats: TwoLevelStats): SaturatedFit {
     const grad = (d: M) => idx.map(([a, b]) => (a === b ? d[a]![a]! : 2 * d[a]![b]!));
     return { value: r.value, gradient: [...grad(r.dW), ...grad(r.dB)] };
   };
-  const scored = scoring(fg, [...idx.map(([a, b]) => warm.sw[a]![b]!), ...idx.map(([a, b]) => warm.sb[a]![b]!)], (x) => (2 * p <= DENSE_PARAMETERS ? denseInformation(stats, idx, unpack(x, 0), unpack(x, p)) : saturatedSolver(stats, idx, unpack(x, 0), unpack(x, p))));
+  const scored = scoring(fg, [...idx.map(([a, b]) => warm.sw[a]![b]!), ...idx.map(([a, b]) => warm.sb[a]![b]!)], (x) => {
+    const [sw, sb] = [unpack(x, 0), unpack(x, p)];
+    // The operator's solver where it pays; the factored information otherwise, and where the operator's preconditioner cannot be made.
+    return (2 * p > DENSE_PARAMETERS ? saturatedSolver(stats, idx, sw, sb) : undefined) ?? denseInformation(stats, idx, sw, sb);
+  });
   // Then BFGS from there, starting from scoring's inverse Hessian: scoring converges linearly, BFGS superlinearly in the basin scoring found.
   const done = scored.maxGradient <= 1e-10;
   const h0 = done ? undefined : scored.inverseHessian();
