@@ -74,7 +74,7 @@ export function multilevelReliability(complete: { cov: number[][]; n: number }, 
     saturated: { converged: sat.converged, iterations: sat.iterations, maxGradient: sat.maxGradient, logLikelihood: sat.logLikelihood, smallestEigenvalueBetween: smallestEigenvalue(sat.sigmaBetween) },
   };
   if (k >= 3) {
-    const one = fitOneFactor(stats, { within: sat.sigmaWithin, between: sat.sigmaBetween });
+    const one = fitOneFactor(stats, { within: sat.sigmaWithin, between: sat.sigmaBetween, converged: sat.converged });
     result.omegaWithin = omegaLevel(one.within);
     result.omegaBetween = omegaLevel(one.between);
     result.oneFactor = { converged: one.converged, iterations: one.iterations, maxGradient: one.maxGradient, logLikelihood: one.logLikelihood, within: one.within, between: one.between };

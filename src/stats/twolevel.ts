@@ -786,8 +786,14 @@ function oneFactorInformation(stats: TwoLevelStats, w: FactorLevel, b: FactorLev
   return H;
 }
 
-/** The two-level one-factor model (own loadings, unique variances and factor variance at each level; no residual covariances), by ML. */
-export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: M }): OneFactorFit {
+/**
+ * The two-level one-factor model (own loadings, unique variances and factor variance at each level;
+ * no residual covariances), by ML. `start` is the saturated model's solution; `converged` whether
+ * that fit converged: where it did not, the data do not pin the two levels down, and the model is
+ * tried from the first three starts only (the other six, for flat likelihoods near Heywood
+ * solutions, then cost seconds and found nothing on the sample's per-therapist groups).
+ */
+export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: M; converged?: boolean }): OneFactorFit {
   const { k } = stats;
   const size = 2 * k; // k − 1 loadings, k unique variances, ψ
   const pack = (f: FactorLevel) => [...f.lambda.slice(1), ...f.theta, f.psi];
@@ -823,7 +829,7 @@ export function fitOneFactor(stats: TwoLevelStats, start: { within: M; between: 
   ];
   let fit: ReturnType<typeof minimizeBfgs> | undefined;
   const better = (f: ReturnType<typeof minimizeBfgs>) => !fit || (f.converged && !fit.converged) || (f.converged === fit.converged && f.value < fit.value);
-  for (const make of starts) {
+  for (const make of start.converged === false ? starts.slice(0, 3) : starts) {
     const x0 = make();
     if (!Number.isFinite(fg(x0).value)) continue;
     const scored = scoring(fg, x0, information);
