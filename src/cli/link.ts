@@ -4,7 +4,7 @@ import { usageError } from '../errors.js';
 import { loadInstruments } from '../instrument/catalogue.js';
 import { writeAll } from '../output/sink.js';
 import type { CliContext, RunState } from './context.js';
-import { addPresetOptions, addReadOptions, parseDigits, parsePresetOptions, parseReadOptions, type PresetOptionValues, parseTrajectoryOptions, readColumnMap, type ReadOptionValues, warnProvisional } from './options.js';
+import { addDateOptions, addPresetOptions, addReadOptions, parseDigits, parsePresetOptions, parseReadOptions, type PresetOptionValues, parseDateOptions, readColumnMap, type ReadOptionValues, warnProvisional } from './options.js';
 import { inputPath } from './context.js';
 
 interface LinkOptions extends ReadOptionValues, PresetOptionValues {
@@ -39,12 +39,6 @@ Examples:
   $ rapport link data.csv --predictor wai-s/bond --outcome ors --detrend --therapist --format md -o link.md
   $ rapport link scored.csv --predictor-column alliance --outcome-column bdi --format json`;
 
-/** --date, --session-order, --date-format, checked as for trajectories. */
-function dateOptions(opts: LinkOptions) {
-  const t = parseTrajectoryOptions({ repairWindow: '3', ...(opts.date === undefined ? {} : { date: opts.date }), ...(opts.sessionOrder === undefined ? {} : { sessionOrder: opts.sessionOrder }), ...(opts.dateFormat === undefined ? {} : { dateFormat: opts.dateFormat }) });
-  return { ...(t.date === undefined ? {} : { date: t.date }), ...(t.sessionOrder === undefined ? {} : { sessionOrder: t.sessionOrder }), ...(t.dateFormat === undefined ? {} : { dateFormat: t.dateFormat }) };
-}
-
 /** "wai-sr" or "wai-sr/bond" or "./def.json/total": the instrument and the scale. */
 function splitMeasure(text: string): { id: string; scale?: string } {
   const m = /^(.*?\.json|[^/]+)(?:\/([a-z][a-z0-9_]*))?$/.exec(text);
@@ -66,14 +60,12 @@ export function registerLinkCommand(program: Command, ctx: CliContext, state: Ru
     .option('--therapist [col]', 'add a random intercept per therapist (the column: therapist_id by default)')
     .option('--client <col>', 'client id column (default: client_id, or the preset\'s)')
     .option('--session <col>', 'session number column, whole numbers (default: session, or the preset\'s)')
-    .option('--date <col>', 'date of each administration (default: date when present)')
-    .option('--session-order <o>', 'session (the default) or date: number each client\'s sessions in date order')
-    .option('--date-format <f>', 'iso (YYYY-MM-DD, the default), dmy or mdy')
     .option('--map <map.json>', 'column map, as for score')
     .option('-o, --output <file>', 'where to write (- for standard output, the default)')
     .option('--format <format>', 'csv, md or json', 'csv')
     .option('--digits <n>', 'round numbers in CSV output to n decimals')
     .addHelpText('after', HELP);
+  addDateOptions(cmd);
   addPresetOptions(cmd);
   addReadOptions(cmd);
   cmd.action(async (fileArg: string | undefined, opts: LinkOptions) => {
@@ -102,7 +94,7 @@ export function registerLinkCommand(program: Command, ctx: CliContext, state: Ru
         ...(typeof opts.therapist === 'string' ? { therapist: opts.therapist } : {}),
         ...(opts.client === undefined ? {} : { client: opts.client }),
         ...(opts.session === undefined ? {} : { session: opts.session }),
-        ...dateOptions(opts),
+        ...parseDateOptions(opts),
         ...presets, ...(map ? { map } : {}), read: parseReadOptions(opts),
         outputs: [{ option: '-o', path: opts.output ?? '-' }],
       },

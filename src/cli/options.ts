@@ -39,8 +39,24 @@ export interface TrajectoryOptionValues {
   saveExpected?: string;
 }
 
-export function addTrajectoryOptions(cmd: Command, note = ''): Command {
+/** --date, --date-format, --session-order: the administrations' dates, and whether they number the sessions. */
+export function addDateOptions(cmd: Command): Command {
   return cmd
+    .option('--date <col>', 'date of each administration (default: date when present)')
+    .option('--date-format <f>', 'how dates are written: iso (YYYY-MM-DD, the default), dmy (31/12/2025, 31.12.2025) or mdy (12/31/2025); ISO dates are read with any')
+    .option('--session-order <o>', 'session (numbers from the session column, the default) or date (each client\'s administrations numbered in date order; a --session column of dates does the same)');
+}
+
+export function parseDateOptions(o: { date?: string; dateFormat?: string; sessionOrder?: string }) {
+  return {
+    ...(o.date === undefined ? {} : { date: o.date }),
+    ...(o.dateFormat === undefined ? {} : { dateFormat: oneOf(o.dateFormat, ['iso', 'dmy', 'mdy'] as const, '--date-format') }),
+    ...(o.sessionOrder === undefined ? {} : { sessionOrder: oneOf(o.sessionOrder, ['session', 'date'] as const, '--session-order') }),
+  };
+}
+
+export function addTrajectoryOptions(cmd: Command, note = ''): Command {
+  cmd
     .option('--client <col>', 'client id column (default: client_id, or the preset\'s)')
     .option('--session <col>', 'session number column, whole numbers (default: session, or the preset\'s)')
     .option('--therapist <col>', 'therapist column (default: therapist_id when present)')
@@ -49,10 +65,9 @@ export function addTrajectoryOptions(cmd: Command, note = ''): Command {
     .option('--sudden-gain-cutoff <x>', `criterion 1 for sudden gains/losses (default: 1.96 × S_diff)${note}`)
     .option('--cutoff <c>', `clinical cutoff (default: the instrument norm; c itself counts as clinical)${note}`)
     .option('--rupture-method <m>', 'alliance measures: gumz (default), stiles or strauss')
-    .option('--repair-window <w>', 'a repair must come within w observed sessions', '3')
-    .option('--date <col>', 'date of each administration (default: date when present)')
-    .option('--date-format <f>', 'how dates are written: iso (YYYY-MM-DD, the default), dmy (31/12/2025, 31.12.2025) or mdy (12/31/2025); ISO dates are read with any')
-    .option('--session-order <o>', 'session (numbers from the session column, the default) or date (each client\'s administrations numbered in date order; a --session column of dates does the same)')
+    .option('--repair-window <w>', 'a repair must come within w observed sessions', '3');
+  addDateOptions(cmd);
+  return cmd
     .option('--inactive-days <n>', 'flag clients not seen in the n days before the latest date in the file')
     .option('--etr-z <z>', 'outcome measures: width of the expected-response band in SDs (default 1.2816: the worst 10 %)')
     .option('--expected <model.json>', 'outcome measures: apply expected-response models saved earlier instead of fitting them')
@@ -76,9 +91,7 @@ export function parseTrajectoryOptions(o: TrajectoryOptionValues) {
     cutoff: parseNumberOption(o.cutoff, '--cutoff', () => true, 'a number'),
     ...(o.ruptureMethod === undefined ? {} : { ruptureMethod: o.ruptureMethod as RuptureMethod }),
     repairWindow: parseNumberOption(o.repairWindow, '--repair-window', (x) => Number.isInteger(x) && x >= 1, 'a whole number of at least 1')!,
-    ...(o.date === undefined ? {} : { date: o.date }),
-    ...(o.dateFormat === undefined ? {} : { dateFormat: oneOf(o.dateFormat, ['iso', 'dmy', 'mdy'] as const, '--date-format') }),
-    ...(o.sessionOrder === undefined ? {} : { sessionOrder: oneOf(o.sessionOrder, ['session', 'date'] as const, '--session-order') }),
+    ...parseDateOptions(o),
     ...(o.inactiveDays === undefined ? {} : { inactiveDays: parseNumberOption(o.inactiveDays, '--inactive-days', (x) => Number.isInteger(x) && x >= 1, 'a whole number of days, 1 or more')! }),
     ...(o.etrZ === undefined ? {} : { etrZ: parseNumberOption(o.etrZ, '--etr-z', (x) => x > 0 && x <= 5, 'a number above 0 and at most 5')! }),
   };
