@@ -453,18 +453,15 @@ export function saturatedSolver(stats: TwoLevelStats, idx: Array<[number, number
     b += w * d.size;
     c += w * d.size * d.size;
   }
+  const swChol = cholesky(sw);
+  if (!swChol.positiveDefinite) return undefined;
   const alpha = (N - J) / N;
-  if (alpha > 0) {
-    const ch = cholesky(sw);
-    if (!ch.positiveDefinite) return undefined;
-    parts.push({ inv: flatOf(choleskyInverse(ch.l)), wW: alpha, wB: 0, size: 0 });
-  }
+  if (alpha > 0) parts.push({ inv: flatOf(choleskyInverse(swChol.l)), wW: alpha, wB: 0, size: 0 });
   const beta = Math.max(0, a - (b * b) / c);
   const nBar = c / b;
   const vBar = sw.map((row, x) => row.map((v, y) => v + nBar * sb[x]![y]!));
   const vBarChol = cholesky(vBar);
-  const swChol = cholesky(sw);
-  if (!vBarChol.positiveDefinite || !swChol.positiveDefinite) return undefined;
+  if (!vBarChol.positiveDefinite) return undefined;
   // T = C Q with Σ_W = CC′ and C′V̄⁻¹C = QΛQ′.
   const C = new Matrix(swChol.l);
   const mInner = C.transpose().mmul(new Matrix(choleskyInverse(vBarChol.l))).mmul(C);
